@@ -1,0 +1,71 @@
+"""The four adversarial objectives the survey's systems use, written on raw critic outputs (logits).
+
+* ``minimax``        — Goodfellow et al. 2014, Eq. 1: G minimises E[log(1 − D(G(z)))] ("saturating").
+* ``nonsaturating``  — the same D, but G maximises E[log D(G(z))] (Goodfellow 2014, §3; what the
+  released code used).
+* ``lsgan``          — Mao et al. 2017: D minimises ½E[(D(x) − b)²] + ½E[(D(G(z)) − a)²],
+  G minimises ½E[(D(G(z)) − c)²]; default coding a=0, b=c=1.
+* ``ragan``          — relativistic average GAN in ESRGAN's form (Wang et al. 2018, Eq. 1–2):
+  D_Ra(x_r, x_f) = σ(C(x_r) − E[C(x_f)]); G is trained through both the real and the fake term.
+
+With D(x) = σ(logit), log D = −softplus(−logit) and log(1 − D) = −softplus(logit), which is how the
+losses are computed (numerically stable, no sigmoid saturation in float).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["GAN_LOSSES", "discriminator_loss", "generator_loss"]
+
+GAN_LOSSES = ("minimax", "nonsaturating", "lsgan", "ragan")
+
+
+def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor, *, a: float = 0.0, b: float = 1.0) -> torch.Tensor:
+    """Loss the discriminator minimises.
+
+    Args:
+        kind: one of :data:`GAN_LOSSES`.
+        real: critic outputs (logits) on real samples, any shape.
+        fake: critic outputs on generated samples (detach them for a D step).
+        a, b: LSGAN targets for fake and real.
+    """
+    if kind in ("minimax", "nonsaturating"):
+        # −E[log D(x)] − E[log(1 − D(G(z)))]
+        return F.softplus(-real).mean() + F.softplus(fake).mean()
+    if kind == "lsgan":
+        return 0.5 * ((real - b) ** 2).mean() + 0.5 * ((fake - a) ** 2).mean()
+    if kind == "ragan":
+        real_rel = real - fake.mean()
+        fake_rel = fake - real.mean()
+        # −E[log σ(C_r − E C_f)] − E[log(1 − σ(C_f − E C_r))]
+        return F.softplus(-real_rel).mean() + F.softplus(fake_rel).mean()
+    raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")
+
+
+def generator_loss(kind: str, fake: torch.Tensor, real: torch.Tensor | None = None, *, c: float = 1.0) -> torch.Tensor:
+    """Loss the generator minimises.
+
+    Args:
+        kind: one of :data:`GAN_LOSSES`.
+        fake: critic outputs on generated samples (with gradient to G).
+        real: critic outputs on real samples; required by ``ragan`` (detached there, as G cannot
+            change them).
+        c: LSGAN target the generator pushes fake outputs to.
+    """
+    if kind == "minimax":
+        # E[log(1 − D(G(z)))] = −E[softplus(logit)]
+        return -F.softplus(fake).mean()
+    if kind == "nonsaturating":
+        return F.softplus(-fake).mean()
+    if kind == "lsgan":
+        return 0.5 * ((fake - c) ** 2).mean()
+    if kind == "ragan":
+        if real is None:
+            raise ValueError("the ragan generator loss needs the critic outputs on real samples")
+        real = real.detach()
+        real_rel = real - fake.mean()
+        fake_rel = fake - real.mean()
+        # −E[log(1 − σ(C_r − E C_f))] − E[log σ(C_f − E C_r)]
+        return F.softplus(real_rel).mean() + F.softplus(-fake_rel).mean()
+    raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")

@@ -1,0 +1,232 @@
+"""Run every notebook as a papermill job and build ``reports/index.md`` (+ ``index.html``).
+
+``python -m ganbook reproduce [--profile P] [--only NAME ...] [--jobs N] [-p name=value ...]``
+
+* The jupytext ``.py`` files are the source; papermill executes them with the kernel and language
+  given explicitly, writing executed copies to ``reports/executed/<notebook>.ipynb``.
+* ``-p`` values are parsed as YAML (like papermill's own ``-p``) and checked against each notebook's
+  typed ``parameters`` cell *before* any kernel starts; a typo fails at once with the valid list.
+* Parallel jobs use processes (papermill's ``cwd`` handling is not thread-safe) and share the cores.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
+
+from .io import atomic_write_json, atomic_write_text
+from .params import PROFILES, ParameterError, check_parameters
+from .paths import notebooks_dir, repo_root, reports_dir
+from .report import format_table
+
+__all__ = ["discover", "declared_parameters", "reproduce", "build_index", "parse_assignments", "NotebookFailed"]
+
+KERNEL, LANGUAGE = "python3", "python"
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised; the message names the notebook, the cell and the error."""
+
+
+@dataclass
+class JobResult:
+    notebook: str
+    ok: bool
+    wall_s: float
+    executed: str
+    error: str | None = None
+
+
+def discover(only: Sequence[str] | None = None) -> list[Path]:
+    """The notebooks' ``.py`` sources in order; ``only`` selects by name (``00`` or the full stem)."""
+    found = sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.py"))
+    if not only:
+        return found
+    chosen = []
+    for want in only:
+        match = [p for p in found if p.stem == want or p.stem.startswith(f"{want}_") or p.stem.split("_")[0] == want]
+        if not match:
+            raise ParameterError(f"no notebook called {want!r}; available: {', '.join(p.stem for p in found)}")
+        chosen.extend(m for m in match if m not in chosen)
+    return chosen
+
+
+def declared_parameters(py_path: Path) -> dict[str, dict]:
+    """The notebook's ``parameters`` cell as papermill reads it: ``{name: {inferred_type_name, default, help}}``."""
+    import jupytext
+    from papermill.inspection import _infer_parameters
+
+    nb = jupytext.read(py_path)
+    if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
+        raise ParameterError(f"{py_path}: no cell is tagged 'parameters'")
+    return {p["name"]: dict(p) for p in _infer_parameters(nb, language=LANGUAGE)}
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
+    """``["steps=100", "loss=lsgan"]`` -> ``{"steps": 100, "loss": "lsgan"}`` (values parsed as YAML)."""
+    out = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"-p expects name=value, got {item!r}")
+        out[name.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+    return out
+
+
+def _execute(py_path: str, out_path: str, parameters: dict, threads: int) -> JobResult:
+    import jupytext
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    name = Path(py_path).stem
+    env_backup = dict(os.environ)
+    os.environ.pop("GANBOOK_PROFILE", None)  # the profile parameter is authoritative here
+    os.environ.update({"GANBOOK_PROGRESS": "0", "GANBOOK_THREADS": str(threads), "PYTHONHASHSEED": "0",
+                       "JUPYTER_PREFER_ENV_PATH": "1"})
+    t0 = time.perf_counter()
+    try:
+        nb = jupytext.read(py_path)
+        pm.execute_notebook(nb, out_path, parameters=parameters, kernel_name=KERNEL, language=LANGUAGE,
+                            cwd=str(repo_root()), progress_bar=False, log_output=False)
+        return JobResult(name, True, round(time.perf_counter() - t0, 1), out_path)
+    except PapermillExecutionError as exc:
+        msg = (f"{name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
+               f"{exc.ename}: {exc.evalue}\n  executed copy with the traceback: {out_path}")
+        return JobResult(name, False, round(time.perf_counter() - t0, 1), out_path, msg)
+    except Exception as exc:  # kernel death, missing kernel, ...
+        return JobResult(name, False, round(time.perf_counter() - t0, 1), out_path,
+                         f"{name} could not be executed: {type(exc).__name__}: {exc}")
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+
+
+def reproduce(profile: str = "demo", only: Sequence[str] | None = None, jobs: int = 1,
+              params: Mapping[str, Any] | None = None, log=print) -> list[JobResult]:
+    """Execute notebooks with papermill, then rebuild the index.
+
+    Args:
+        profile: smoke / demo / paper for every notebook.
+        only: notebook names (or number prefixes) to run; all by default.
+        jobs: notebooks run at once, in separate processes; the cores are shared between them.
+        params: extra parameters; each must be declared by every selected notebook.
+        log: where progress lines go.
+
+    Raises:
+        ParameterError: before anything runs, for an unknown profile, notebook or parameter.
+        NotebookFailed: after the others finished, naming each failed notebook and cell.
+    """
+    if profile not in PROFILES:
+        raise ParameterError(f"--profile {profile!r} is not one of {', '.join(PROFILES)}")
+    notebooks = discover(only)
+    plans = []
+    for py in notebooks:
+        declared = declared_parameters(py)
+        given = {"profile": profile, **({"interactive": False} if "interactive" in declared else {}), **(params or {})}
+        plans.append((py, check_parameters(py.stem, declared, given)))
+    out_dir = reports_dir() / "executed"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, min(jobs, len(plans) or 1))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    results: list[JobResult] = []
+    log(f"running {len(plans)} notebook(s) at profile={profile} with {jobs} job(s), {threads} thread(s) each")
+    args = [(str(py), str(out_dir / f"{py.stem}.ipynb"), p, threads) for py, p in plans]
+    if jobs == 1:
+        for a in args:
+            log(f"  {Path(a[0]).stem} ...")
+            results.append(_execute(*a))
+            log(f"  {results[-1].notebook}: {'ok' if results[-1].ok else 'FAILED'} in {results[-1].wall_s:.1f} s")
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for r in pool.map(_execute, *zip(*args)):
+                results.append(r)
+                log(f"  {r.notebook}: {'ok' if r.ok else 'FAILED'} in {r.wall_s:.1f} s")
+    _record_runs(results, profile)
+    build_index()
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise NotebookFailed("\n".join(r.error or r.notebook for r in failed))
+    return results
+
+
+def _record_runs(results: Sequence[JobResult], profile: str) -> None:
+    path = reports_dir() / "runs.json"
+    runs = json.loads(path.read_text()) if path.exists() else {}
+    for r in results:
+        runs[r.notebook] = {**asdict(r), "profile": profile,
+                            "executed": os.path.relpath(r.executed, reports_dir())}
+    atomic_write_json(path, runs)
+
+
+# ---------------------------------------------------------------------------------------------- index
+def build_index(folder: Path | None = None) -> tuple[Path, Path]:
+    """Write ``index.md`` and ``index.html`` from ``metrics/``, ``figures/`` and ``runs.json``."""
+    root = folder or reports_dir()
+    runs_path = root / "runs.json"
+    runs = json.loads(runs_path.read_text()) if runs_path.exists() else {}
+    names = sorted({p.stem for p in (root / "metrics").glob("*.json")} |
+                   {p.name for p in (root / "figures").glob("*") if p.is_dir()})
+    md = ["# ganbook report", "",
+          "Generated by `python -m ganbook reproduce`; every number below is read from `metrics/*.json`.", ""]
+    md += ["| notebook | profile | wall time (s) | peak memory (MiB) | git |", "|---|---|---:|---:|---|"]
+    sections_md, sections_html, summary_html = [], [], []
+    for name in names:
+        mpath = root / "metrics" / f"{name}.json"
+        metrics = json.loads(mpath.read_text()) if mpath.exists() else None
+        prov = (metrics or {}).get("provenance", {})
+        run = runs.get(name, {})
+        wall = (metrics or {}).get("wall_time_s", run.get("wall_s", ""))
+        rss = (metrics or {}).get("peak_rss_mb", "")
+        git = f"{(prov.get('git_sha') or '?')[:10]}{'+dirty' if prov.get('git_dirty') else ''}"
+        profile = (metrics or {}).get("profile", run.get("profile", "?"))
+        md.append(f"| [{name}](#{name}) | {profile} | {wall} | {rss} | {git} |")
+        summary_html.append(f"<tr><td><a href='#{name}'>{name}</a></td><td>{profile}</td><td>{wall}</td>"
+                            f"<td>{rss}</td><td>{html.escape(git)}</td></tr>")
+        sec = ["", f"## {name}", ""]
+        sech = [f"<h2 id='{name}'>{name}</h2>"]
+        if metrics:
+            prov_line = (f"profile `{profile}`, seed {prov.get('seed')}, device {prov.get('device')}, "
+                         f"torch {prov.get('packages', {}).get('torch')}, wall time {wall} s, peak memory {rss} MiB")
+            sec += [prov_line, ""]
+            sech.append(f"<p>{html.escape(prov_line.replace('`', ''))}</p>")
+            for task in dict.fromkeys(r["task"] for r in metrics["rows"]):
+                rows = [r for r in metrics["rows"] if r["task"] == task]
+                table = format_table(rows)
+                sec += [f"**{task}**", "", table, ""]
+                sech += [f"<h3>{html.escape(task)}</h3>", _md_table_to_html(table)]
+        if run and not run.get("ok", True):
+            sec += [f"**FAILED:** {run.get('error')}", ""]
+            sech.append(f"<p style='color:#b00'><b>FAILED:</b> {html.escape(str(run.get('error')))}</p>")
+        for png in sorted((root / "figures" / name).glob("*.png")):
+            rel = png.relative_to(root).as_posix()
+            sec += [f"![{png.stem}]({rel})", f"*{png.stem}* — provenance: `{rel[:-4]}.json`", ""]
+            sech.append(f"<figure><img src='{rel}' style='max-width:100%'><figcaption>{png.stem}"
+                        f" (<a href='{rel[:-4]}.json'>provenance</a>)</figcaption></figure>")
+        sections_md += sec
+        sections_html += sech
+    md += sections_md
+    md_path = atomic_write_text(root / "index.md", "\n".join(md) + "\n")
+    page = ("<!doctype html><meta charset='utf-8'><title>ganbook report</title>"
+            "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style>"
+            "<h1>ganbook report</h1><table><tr><th>notebook</th><th>profile</th><th>wall time (s)</th>"
+            "<th>peak memory (MiB)</th><th>git</th></tr>" + "".join(summary_html) + "</table>"
+            + "".join(sections_html))
+    html_path = atomic_write_text(root / "index.html", page)
+    return md_path, html_path
+
+
+def _md_table_to_html(table: str) -> str:
+    lines = [ln.strip("|").split("|") for ln in table.splitlines()]
+    head, body = lines[0], lines[2:]
+    out = "<table><tr>" + "".join(f"<th>{html.escape(c.strip())}</th>" for c in head) + "</tr>"
+    for row in body:
+        out += "<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in row) + "</tr>"
+    return out + "</table>"
