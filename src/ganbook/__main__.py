@@ -3,6 +3,7 @@
 Commands:
   reproduce   run notebooks as papermill jobs and build reports/index.md
   index       rebuild reports/index.md and index.html from what is in reports/
+  store-outputs  re-execute notebooks at smoke and save their outputs in the .ipynb (what nbval checks)
   data        list, inspect, verify, fetch and import datasets (see ``ganbook data -h``)
   upscale     super-resolve a DICOM / NIfTI / image file with a trained checkpoint
 """
@@ -34,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", help="rebuild reports/index.md and index.html")
     idx.set_defaults(func=_index)
 
+    sto = sub.add_parser("store-outputs", help="re-execute notebooks at smoke and store outputs in the .ipynb (nbval)")
+    sto.add_argument("--only", nargs="+", metavar="NAME", help="notebooks to refresh")
+    sto.add_argument("--profile", default="smoke", choices=PROFILES)
+    sto.set_defaults(func=_store_outputs)
+
     for name, target in PLUGINS.items():
         module, _, func = target.partition(":")
         try:
@@ -55,6 +61,13 @@ def _reproduce(args) -> int:
     from .paths import reports_dir
 
     print(f"report: {reports_dir() / 'index.md'}")
+    return 0
+
+
+def _store_outputs(args) -> int:
+    from .reproduce import store_outputs
+
+    store_outputs(only=args.only, profile=args.profile)
     return 0
 
 

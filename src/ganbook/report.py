@@ -118,9 +118,14 @@ def format_table(rows: Sequence[Mapping[str, Any]], *, index: Sequence[str] = ("
     sep = "|" + "|".join(["---"] * len(index) + ["---:"] * len(cols)) + "|"
     lines = [head, sep]
     for key, vals in table.items():
-        cells = [f"{vals[c]:.{digits}f}" if c in vals else "" for c in cols]
+        cells = [_fmt(vals[c], digits) if c in vals else "" for c in cols]
         lines.append("| " + " | ".join([*map(str, key), *cells]) + " |")
     return "\n".join(lines)
+
+
+def _fmt(value: float, digits: int) -> str:
+    # Counts (modes recovered, classes covered) read better without decimals.
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:.{digits}f}"
 
 
 def provenance(**extra: Any) -> dict:

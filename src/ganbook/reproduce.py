@@ -64,9 +64,21 @@ def declared_parameters(py_path: Path) -> dict[str, dict]:
     from papermill.inspection import _infer_parameters
 
     nb = jupytext.read(py_path)
-    if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
+    for cell in nb.cells:  # papermill's inspection expects every cell to carry a tags list
+        cell.metadata.setdefault("tags", [])
+    if not any("parameters" in c.metadata.tags for c in nb.cells):
         raise ParameterError(f"{py_path}: no cell is tagged 'parameters'")
-    return {p["name"]: dict(p) for p in _infer_parameters(nb, language=LANGUAGE)}
+    params = {p.name: p._asdict() for p in _infer_parameters(nb, language=LANGUAGE)}
+    lines = [ln for ln in _parameters_source(nb).splitlines() if ":" in ln and "=" in ln and not ln.startswith("#")]
+    unparsed = [ln for ln in lines if ln.split(":")[0].strip() not in params]
+    if unparsed:  # papermill skips such lines silently; a parameter must never vanish
+        raise ParameterError(f"{py_path}: papermill cannot parse these parameter lines (one '=' per line, types "
+                             f"like Optional[int], not int | None): {unparsed}")
+    return params
+
+
+def _parameters_source(nb) -> str:
+    return next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
@@ -230,3 +242,40 @@ def _md_table_to_html(table: str) -> str:
     for row in body:
         out += "<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in row) + "</tr>"
     return out + "</table>"
+
+
+# ------------------------------------------------------------------------------------- stored outputs
+def store_outputs(only: Sequence[str] | None = None, profile: str = "smoke", timeout: int = 1800, log=print) -> list[Path]:
+    """Execute each notebook as-is (no injected cell) at ``profile`` and save it with outputs as the
+    paired ``.ipynb`` — the reference that nbval compares against. Reports go to a scratch folder.
+
+    Args:
+        only: notebook names or number prefixes; all by default.
+        profile: forced through ``$GANBOOK_PROFILE`` (the tests use the same).
+        timeout: per-cell timeout in seconds.
+    """
+    import tempfile
+
+    import jupytext
+    import nbformat
+    from nbclient import NotebookClient
+
+    written = []
+    env_backup = dict(os.environ)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            os.environ.update({"GANBOOK_PROFILE": profile, "GANBOOK_PROGRESS": "0", "GANBOOK_REPORTS_DIR": scratch,
+                               "PYTHONHASHSEED": "0", "JUPYTER_PREFER_ENV_PATH": "1"})
+            for py in discover(only):
+                t0 = time.perf_counter()
+                nb = jupytext.read(py)
+                NotebookClient(nb, kernel_name=KERNEL, timeout=timeout,
+                               resources={"metadata": {"path": str(notebooks_dir())}}).execute()
+                out = py.with_suffix(".ipynb")
+                atomic_write_text(out, nbformat.writes(nb) + "\n")
+                written.append(out)
+                log(f"  {out.relative_to(repo_root())}: {time.perf_counter() - t0:.0f} s")
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    return written

@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 
 __all__ = [
-    "seed_everything", "select_device", "autocast", "peak_rss_mb", "progress_enabled", "DEVICES",
+    "seed_everything", "select_device", "autocast", "peak_rss_mb", "progress_enabled", "torch_threads", "DEVICES",
 ]
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -108,3 +108,20 @@ def progress_enabled() -> bool:
     if flag is not None:
         return flag.strip().lower() not in ("0", "false", "no", "off", "")
     return not os.environ.get("CI")
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Temporarily set torch's intra-op threads (restored on exit).
+
+    Tiny models (the MLPs of notebook 00) run fastest on one thread: synchronising OpenMP workers
+    costs more than a 128-wide matmul, and far more when another process holds a core.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

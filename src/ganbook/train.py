@@ -11,6 +11,7 @@ All randomness a step needs (latents, crops, noise) must come from ``sample(gene
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ class TrainConfig:
         checkpoint_dir: where checkpoints go (None: no checkpoints).
         keep_checkpoints: how many recent step checkpoints to keep.
         amp: bfloat16 autocast (2.6x faster on AVX-512 bf16 CPUs).
+        ema: decay of an exponential moving average of G's weights kept in ``trainer.G_ema`` (0: off).
+            Averaging the generator smooths the oscillation of adversarial training (Yazıcı et al.
+            2019); StyleGAN and BasicSR's ESRGAN sample from such an average.
         seed: seeds the data RNG handed to ``sample``.
         desc: progress-bar label.
     """
@@ -54,6 +58,7 @@ class TrainConfig:
     checkpoint_dir: str | None = None
     keep_checkpoints: int = 2
     amp: bool = False
+    ema: float = 0.0
     seed: int = 0
     desc: str = "train"
 
@@ -64,6 +69,8 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be a non-negative int, got {value!r}")
         if self.log_every == 0 or self.d_steps == 0:
             raise ValueError("TrainConfig.log_every and d_steps must be at least 1")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"TrainConfig.ema must be in [0, 1), got {self.ema!r}")
 
     @property
     def total_steps(self) -> int:
@@ -112,6 +119,7 @@ class Trainer:
         self.data_rng = torch.Generator().manual_seed(config.seed)
         self._acc: dict[str, list[float]] = {}
         self.seconds = 0.0
+        self.G_ema = copy.deepcopy(generator).eval().requires_grad_(False) if config.ema else None
 
     # ------------------------------------------------------------------ loop
     def fit(self, resume: bool | str | Path = False) -> dict[str, list]:
@@ -156,6 +164,7 @@ class Trainer:
         batch = self.sample(self.data_rng)
         loss, logs = self._call(self.pretrain_loss, batch)
         self._update(self.opt_g, loss, self.sched_g)
+        self._update_ema()
         return {"pretrain": float(loss.detach()), **logs}
 
     def _adversarial_step(self) -> dict[str, float]:
@@ -174,6 +183,7 @@ class Trainer:
             batch = self.sample(self.data_rng)
         loss_g, extra = self._call(self.g_loss, batch)
         self._update(self.opt_g, loss_g, self.sched_g)
+        self._update_ema()
         if self.D is not None:
             _requires_grad(self.D, True)
         logs.update({"loss_g": float(loss_g.detach()), **extra})
@@ -184,7 +194,7 @@ class Trainer:
             out = fn(batch)
         loss, extra = (out if isinstance(out, tuple) else (out, {}))
         if not torch.isfinite(loss.detach()).all():
-            raise FloatingPointError(f"non-finite loss at step {self.step}: {float(loss)}; lower the learning rate")
+            raise FloatingPointError(f"non-finite loss at step {self.step}: {float(loss.detach())}; lower the learning rate")
         return loss.float(), {k: float(v) for k, v in extra.items()}
 
     @staticmethod
@@ -194,6 +204,15 @@ class Trainer:
         opt.step()
         if sched is not None:
             sched.step()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        if self.G_ema is None:
+            return
+        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            p_ema.lerp_(p.detach(), 1.0 - self.config.ema)
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
 
     def _accumulate(self, logs: Mapping[str, float]) -> None:
         for k, v in logs.items():
@@ -206,9 +225,11 @@ class Trainer:
         self.history["phase"].append("pretrain" if self.step <= self.config.pretrain_steps else "gan")
         n = len(self.history["step"])
         for k, (total, count) in self._acc.items():
-            col = self.history.setdefault(k, [None] * (n - 1))
+            col = self.history.setdefault(k, [])
             col.extend([None] * (n - 1 - len(col)))
             col.append(total / count)
+        for k, col in self.history.items():  # a loss absent in this window (other phase) gets None
+            col.extend([None] * (n - len(col)))
         self._acc = {}
 
     # ------------------------------------------------------------ checkpoint
@@ -252,7 +273,7 @@ class Trainer:
 
     def _stateful(self) -> dict[str, Any]:
         items = {"G": self.G, "opt_g": self.opt_g, "D": self.D, "opt_d": self.opt_d,
-                 "sched_g": self.sched_g, "sched_d": self.sched_d}
+                 "sched_g": self.sched_g, "sched_d": self.sched_d, "G_ema": self.G_ema}
         return {k: v for k, v in items.items() if v is not None}
 
 

@@ -1,0 +1,112 @@
+"""DragGAN's face-landmark benchmark (paper Table 1), adapted to the procedural-faces generator.
+
+Protocol (Pan et al. 2023, §4.2): generate two random images, detect their landmarks, drag the
+landmarks of image 1 to those of image 2, detect the landmarks of the edited image and report the
+mean distance (MD, pixels) to the targets, for 1 point (one landmark drawn at random per pair) and
+for 5 points (eyes, nose tip, mouth corners). Rows: "no edit" (image 1 as it is), "DragGAN (no
+tracking)" (the open-loop ablation, see :mod:`ganbook.drag.draggan`) and "DragGAN"; plus seconds per
+edit and milliseconds per step. Our detector is :mod:`ganbook.drag.landmarks` (its own test error
+bounds how small MD can be measured); the paper used a face-landmark detector on FFHQ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .draggan import DragConfig, drag, image_to_numpy
+from .faces import FIVE_POINTS
+from .landmarks import detect_landmarks
+
+__all__ = ["BenchmarkConfig", "METHODS", "sample_pair", "run_landmark_benchmark"]
+
+METHODS = ("no edit", "DragGAN (no tracking)", "DragGAN")
+
+
+@dataclass
+class BenchmarkConfig:
+    """Benchmark size.
+
+    Attributes:
+        num_pairs: image pairs per setting.
+        point_counts: settings (the paper: 1, 5 and 68 points; we have 5 facial landmarks + 3 more).
+        truncation_psi: for sampling both images (DragGAN GUI default 0.7).
+        max_steps: cap per edit (paper: 300).
+        seed: seeds the pairs and the 1-point landmark choice.
+        drag: the :class:`DragConfig` of both DragGAN rows (``track`` is set per row).
+    """
+
+    num_pairs: int = 16
+    point_counts: tuple[int, ...] = (1, 5)
+    truncation_psi: float = 0.7
+    max_steps: int = 300
+    seed: int = 0
+    drag: DragConfig = field(default_factory=DragConfig)
+
+
+@torch.no_grad()
+def sample_pair(G, seed: int, truncation_psi: float = 0.7):
+    """Two W+ codes and their images ((H, W, 3) in [0, 1]) from one seed."""
+    z = torch.randn(2, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
+    ws = G.mapping(z.to(G.mapping_network.w_avg.device), truncation_psi)
+    images = [image_to_numpy(G.synthesis(ws[i:i + 1], noise_mode="const")) for i in range(2)]
+    return ws[0:1].clone(), ws[1:2].clone(), images[0], images[1]
+
+
+def run_landmark_benchmark(G, regressor, config: BenchmarkConfig | None = None, progress=None,
+                           dataset: str = "faces64") -> dict:
+    """Run the benchmark.
+
+    Args:
+        G: the generator (frozen).
+        regressor: a :class:`ganbook.drag.landmarks.LandmarkNet`.
+        config: a :class:`BenchmarkConfig`.
+        progress: optional ``fn(done, total)`` after each edit.
+        dataset: the name put in the rows.
+
+    Returns:
+        ``{"rows": [...], "edits": [...]}``: rows are dicts with task, dataset, split, method, metric,
+        value (metrics "mean_distance_px", "time_per_edit_s", "ms_per_step", "steps") ready for
+        ``run.metric(**row)``; edits hold every edit's handles, targets, detected points and timing.
+    """
+    cfg = config or BenchmarkConfig()
+    rng = np.random.default_rng(cfg.seed)
+    res = G.resolution
+    edits = []
+    total, done = cfg.num_pairs * len(cfg.point_counts), 0
+    for n in cfg.point_counts:
+        if n > len(FIVE_POINTS) and n != 1:
+            raise ValueError(f"point_counts may hold 1 and up to {len(FIVE_POINTS)} points, got {n}")
+        for pair in range(cfg.num_pairs):
+            w1, _, img1, img2 = sample_pair(G, cfg.seed * 100003 + pair, cfg.truncation_psi)
+            lm1, lm2 = detect_landmarks(regressor, np.stack([img1, img2]))
+            idx = [int(rng.choice(FIVE_POINTS))] if n == 1 else list(FIVE_POINTS[:n])
+            handles = np.clip(lm1[idx], 0, res - 1)
+            targets = np.clip(lm2[idx], 0, res - 1)
+            record = {"points": n, "pair": pair, "landmarks": idx, "handles": handles.tolist(),
+                      "targets": targets.tolist()}
+            record["no edit"] = {"distance": float(np.linalg.norm(lm1[idx] - targets, axis=1).mean())}
+            for method, track in (("DragGAN (no tracking)", False), ("DragGAN", True)):
+                result = drag(G, w1, handles, targets, track=track, max_steps=cfg.max_steps, config=cfg.drag)
+                found = detect_landmarks(regressor, result.image[None])[0][idx]
+                record[method] = {"distance": float(np.linalg.norm(found - targets, axis=1).mean()),
+                                  "seconds": result.seconds, "steps": result.steps, "ms_per_step": result.ms_per_step,
+                                  "detected": found.tolist(), "converged": result.converged}
+            edits.append(record)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    rows = []
+    for n in cfg.point_counts:
+        sel = [e for e in edits if e["points"] == n]
+        task = f"landmark drag, {n} point{'s' if n > 1 else ''}"
+        split = f"{len(sel)} generated pairs (seed {cfg.seed})"
+        for method in METHODS:
+            base = dict(task=task, dataset=dataset, split=split, method=method)
+            md = float(np.mean([e[method]["distance"] for e in sel]))
+            rows.append({**base, "metric": "mean_distance_px", "value": md})
+            if method != "no edit":
+                for metric, key in (("time_per_edit_s", "seconds"), ("ms_per_step", "ms_per_step"), ("steps", "steps")):
+                    rows.append({**base, "metric": metric, "value": float(np.mean([e[method][key] for e in sel]))})
+    return {"rows": rows, "edits": edits}

@@ -1,0 +1,155 @@
+"""SRResNet generator in 2-D or 3-D — the generator of Sánchez & Vilaplana's 3D brain-MRI SR GAN.
+
+Sánchez & Vilaplana (MIDL 2018) carry SRGAN's generator (Ledig et al. 2017) into three dimensions
+for T1 brain MRI. From their released code (defaults: 32 filters, 6 residual blocks):
+
+    LR ─ conv+BN+LReLU ─┬─ [conv BN LReLU conv BN (+)] × num_blocks ─ conv+BN ─(+)─ ×2 stages ─ conv ─ SR
+                        └──────────────────────── long skip ──────────────────────┘
+
+with LeakyReLU slope 0.25 and, per ×2 stage, either
+
+* ``upsample="subpixel"`` (their default): conv to ``upsample_features`` (64) channels, then a
+  sub-pixel shuffle (in 3-D 64 channels become 64/8 = 8 channels at twice the resolution;
+  :func:`~ganbook.models.layers.pixel_shuffle_nd` is our 3-D shuffle), or
+* ``upsample="nearest"``: nearest-neighbour ×2 then conv to ``upsample_features`` channels, which
+  avoids sub-pixel checkerboards.
+
+Our choices: a LeakyReLU after each upsampling stage (as in SRGAN; the code we read is not explicit);
+no tanh at the output (intensities need not lie in [−1, 1]); and ``residual_interp=True`` (default)
+adds the linear (bilinear / trilinear) interpolation of the input and zero-initialises the last conv,
+so an untrained model equals trilinear interpolation and training learns the correction.
+``residual_interp=False`` is the paper's form.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .layers import PixelShuffleND, batch_norm_nd, check_positive, check_scale, conv_nd, interpolation_base, make_config
+
+__all__ = ["SRResNetConfig", "ResidualBlock", "SRResNet"]
+
+SLOPE = 0.25  # LeakyReLU slope of Sánchez & Vilaplana's generator
+
+
+@dataclass
+class SRResNetConfig:
+    """Attributes:
+        in_channels, out_channels: image channels (1 for MRI).
+        num_features: trunk filters F (paper code default 32).
+        num_blocks: residual blocks (paper code default 6).
+        scale: 2 or 4 (one or two ×2 stages).
+        spatial_dims: 3 for volumes, 2 for slices.
+        upsample: "subpixel" or "nearest" (see module doc).
+        upsample_features: channels of each upsampling conv (64 in the paper code).
+        residual_interp: add the linearly interpolated input (our choice; see module doc).
+        sample_offset: where each LR voxel sits inside its ``scale``-wide HR block, for the residual
+            base. None: the block centre (average pooling, antialiased bicubic); ``scale // 2``
+            for ``ganbook.data.degrade.blur_nearest``, which keeps HR voxel ``i·s + s//2`` — otherwise
+            the base is shifted by half an HR voxel at even scales.
+    """
+
+    in_channels: int = 1
+    out_channels: int = 1
+    num_features: int = 32
+    num_blocks: int = 6
+    scale: int = 2
+    spatial_dims: int = 3
+    upsample: str = "subpixel"
+    upsample_features: int = 64
+    residual_interp: bool = True
+    sample_offset: float | None = None
+
+    def __post_init__(self):
+        check_positive("SRResNetConfig", in_channels=self.in_channels, out_channels=self.out_channels,
+                       num_features=self.num_features, num_blocks=self.num_blocks,
+                       upsample_features=self.upsample_features)
+        check_scale("SRResNetConfig", self.scale, allowed=(2, 4))
+        if self.spatial_dims not in (2, 3):
+            raise ValueError(f"SRResNetConfig.spatial_dims must be 2 or 3, got {self.spatial_dims!r}")
+        if self.upsample not in ("subpixel", "nearest"):
+            raise ValueError(f"SRResNetConfig.upsample must be 'subpixel' or 'nearest', got {self.upsample!r}")
+        if self.upsample == "subpixel" and self.upsample_features % 2 ** self.spatial_dims:
+            raise ValueError(f"SRResNetConfig.upsample_features ({self.upsample_features}) must be divisible by "
+                             f"{2 ** self.spatial_dims} for a {self.spatial_dims}-D sub-pixel shuffle")
+        if self.sample_offset is not None and not 0 <= self.sample_offset <= self.scale - 1:
+            raise ValueError(f"SRResNetConfig.sample_offset must lie in [0, scale - 1] = [0, {self.scale - 1}], "
+                             f"got {self.sample_offset!r}")
+        if self.residual_interp and self.in_channels != self.out_channels:
+            raise ValueError("SRResNetConfig.residual_interp needs in_channels == out_channels, got "
+                             f"{self.in_channels} and {self.out_channels}")
+
+
+class ResidualBlock(nn.Module):
+    """conv → BN → LReLU(0.25) → conv → BN, plus the identity.
+
+    Args:
+        num_features: channels.
+        spatial_dims: 2 or 3.
+    """
+
+    def __init__(self, num_features: int, spatial_dims: int):
+        super().__init__()
+        d = spatial_dims
+        self.body = nn.Sequential(
+            conv_nd(d, num_features, num_features, bias=False), batch_norm_nd(d, num_features),
+            nn.LeakyReLU(SLOPE, inplace=True),
+            conv_nd(d, num_features, num_features, bias=False), batch_norm_nd(d, num_features),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class _NearestUp(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+class SRResNet(nn.Module):
+    """SRResNet for 2-D images or 3-D volumes; fully convolutional.
+
+    Args:
+        config: an :class:`SRResNetConfig` (defaults: Sánchez & Vilaplana, 3-D, ×2).
+        **overrides: field overrides, e.g. ``SRResNet(spatial_dims=2, scale=4)``.
+    """
+
+    def __init__(self, config: SRResNetConfig | None = None, **overrides):
+        super().__init__()
+        self.config = cfg = make_config(SRResNetConfig, config, overrides)
+        d, f, u = cfg.spatial_dims, cfg.num_features, cfg.upsample_features
+        self.head = nn.Sequential(conv_nd(d, cfg.in_channels, f, bias=False), batch_norm_nd(d, f),
+                                  nn.LeakyReLU(SLOPE, inplace=True))
+        self.body = nn.Sequential(*(ResidualBlock(f, d) for _ in range(cfg.num_blocks)))
+        self.body_tail = nn.Sequential(conv_nd(d, f, f, bias=False), batch_norm_nd(d, f))
+        stages: list[nn.Module] = []
+        c = f
+        for _ in range(check_scale("SRResNetConfig", cfg.scale, allowed=(2, 4))):
+            if cfg.upsample == "subpixel":
+                stages += [conv_nd(d, c, u), PixelShuffleND(2, d)]  # (N, u, S) → (N, u / 2^d, 2S)
+                c = u // 2 ** d
+            else:
+                stages += [_NearestUp(), conv_nd(d, c, u)]
+                c = u
+            stages.append(nn.LeakyReLU(SLOPE, inplace=True))
+        self.upsample = nn.Sequential(*stages)
+        self.tail = conv_nd(d, c, cfg.out_channels)
+        if cfg.residual_interp:
+            nn.init.zeros_(self.tail.weight)
+            nn.init.zeros_(self.tail.bias)
+
+    def forward(self, lr: torch.Tensor) -> torch.Tensor:
+        """Super-resolve ``lr`` (N, in_channels, *S) to (N, out_channels, *(scale·S))."""
+        cfg = self.config
+        if lr.ndim != 2 + cfg.spatial_dims or lr.shape[1] != cfg.in_channels:
+            raise ValueError(f"SRResNet(spatial_dims={cfg.spatial_dims}) expects (N, {cfg.in_channels}, "
+                             f"{cfg.spatial_dims} spatial sizes) input, got shape {tuple(lr.shape)}")
+        feat = self.head(lr)
+        feat = feat + self.body_tail(self.body(feat))  # long skip
+        out = self.tail(self.upsample(feat))
+        if cfg.residual_interp:
+            out = interpolation_base(lr, cfg.scale, cfg.spatial_dims, "linear", cfg.sample_offset) + out.float()
+        return out

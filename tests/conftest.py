@@ -1,0 +1,33 @@
+"""Shared test setup: no report or data written by a test lands in the real reports/ or data/."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+os.environ.setdefault("GANBOOK_PROGRESS", "0")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_configure(config):
+    # nbval kernels inherit this environment: stored notebook outputs come from the smoke profile,
+    # and a test run must never overwrite the real reports/.
+    os.environ.setdefault("GANBOOK_PROFILE", "smoke")
+    os.environ.setdefault("GANBOOK_REPORTS_DIR", tempfile.mkdtemp(prefix="ganbook-nbval-reports-"))
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBOOK_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("GANBOOK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GANBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GANBOOK_PROFILE", raising=False)
+    monkeypatch.delenv("GANBOOK_DEVICE", raising=False)
+
+
+def pytest_collectstart(collector):
+    # nbval: torch/numpy warnings on stderr are not behaviour; compare stdout and results only.
+    if getattr(collector, "path", None) is not None and collector.path.suffix == ".ipynb":
+        collector.skip_compare += ("stderr",)

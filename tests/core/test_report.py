@@ -1,0 +1,73 @@
+"""Report writer: deterministic PNG bytes, provenance sidecars, the one metrics shape, the index."""
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from ganbook.report import Row, format_table, load_metrics, save_figure, save_metrics  # noqa: E402
+from ganbook.reproduce import build_index  # noqa: E402
+from ganbook.session import start  # noqa: E402
+
+
+def draw():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    x = np.linspace(0, 6, 50)
+    ax.plot(x, np.sin(x), label="sin")
+    ax.legend()
+    ax.set_title("deterministic")
+    return fig
+
+
+def test_same_figure_twice_gives_identical_png_bytes_without_software_or_time_tags(tmp_path):
+    a = save_figure(draw(), "99_test", "curve").read_bytes()
+    b = save_figure(draw(), "99_test", "curve").read_bytes()
+    assert a == b
+    assert b"matplotlib" not in a.lower() and b"Software" not in a
+    plt.close("all")
+
+
+def test_figure_sidecar_records_provenance(tmp_path):
+    run = start("99_test", profile="smoke", seed=3, device="cpu", interactive=False, steps=7)
+    run.add_data("toy", "ab" * 32)
+    path = run.save_figure(draw(), "curve")
+    side = json.loads(path.with_suffix(".json").read_text())
+    for key in ("git_sha", "git_dirty", "packages", "parameters", "profile", "seed", "device", "data", "wall_time_s"):
+        assert key in side
+    assert side["parameters"]["steps"] == 7 and side["seed"] == 3 and side["data"] == {"toy": "ab" * 32}
+    assert side["packages"]["torch"]
+    plt.close("all")
+
+
+def test_metrics_file_has_the_one_tidy_shape():
+    save_metrics("99_test", "smoke", [Row("sr", "ct", "test", "bicubic", "psnr", 30.5)], wall_time_s=1.234,
+                 peak_rss_mb=100.0)
+    doc = load_metrics("99_test")
+    assert {"notebook", "profile", "wall_time_s", "peak_rss_mb", "rows"} <= set(doc)
+    assert doc["rows"] == [{"task": "sr", "dataset": "ct", "split": "test", "method": "bicubic", "metric": "psnr",
+                            "value": 30.5}]
+    with pytest.raises(ValueError, match="exactly the fields"):
+        save_metrics("99_test", "smoke", [{"method": "x", "value": 1}], wall_time_s=0, peak_rss_mb=0)
+
+
+def test_table_pivots_metrics_into_columns():
+    rows = [Row("sr", "ct", "test", m, k, v).as_dict()
+            for m, k, v in [("bicubic", "psnr", 30), ("bicubic", "ssim", 0.8), ("RWMAN(P)", "psnr", 32)]]
+    table = format_table(rows)
+    assert table.splitlines()[0] == "| dataset | method | psnr | ssim |"
+    assert "| ct | RWMAN(P) | 32 |  |" in table and "| ct | bicubic | 30 | 0.800 |" in table
+
+
+def test_index_lists_every_notebook_with_metrics_figures_and_provenance():
+    run = start("99_test", profile="smoke", seed=0, device="cpu", interactive=False)
+    run.metric("modes", "ring8", "samples", "nonsaturating", "modes_recovered", 8)
+    run.save_figure(draw(), "curve")
+    run.save_metrics()
+    md, html = build_index()
+    text = md.read_text()
+    assert "## 99_test" in text and "modes_recovered" in text and "figures/99_test/curve.png" in text
+    assert "<img src='figures/99_test/curve.png'" in html.read_text()
+    plt.close("all")

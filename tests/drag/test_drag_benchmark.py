@@ -1,0 +1,39 @@
+"""The landmark benchmark returns the rows the notebook reports, for both point counts and all methods."""
+import pytest
+import torch
+
+from ganbook.drag.benchmark import METHODS, BenchmarkConfig, run_landmark_benchmark, sample_pair
+from ganbook.drag.landmarks import LandmarkNet
+from ganbook.models.stylegan2 import Generator, StyleGAN2Config
+
+
+def test_benchmark_rows_cover_methods_metrics_and_point_counts():
+    torch.manual_seed(0)
+    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
+    G = Generator(cfg).eval()
+    out = run_landmark_benchmark(G, LandmarkNet(width=4), BenchmarkConfig(num_pairs=1, max_steps=2), dataset="tiny")
+    rows = out["rows"]
+    assert {r["method"] for r in rows} == set(METHODS)
+    md = [r for r in rows if r["metric"] == "mean_distance_px"]
+    assert len(md) == 6 and all(r["value"] >= 0 for r in md)
+    assert {r["task"] for r in md} == {"landmark drag, 1 point", "landmark drag, 5 points"}
+    assert all(set(r) == {"task", "dataset", "split", "method", "metric", "value"} for r in rows)
+    assert {r["metric"] for r in rows if r["method"] == "DragGAN"} == {"mean_distance_px", "time_per_edit_s",
+                                                                      "ms_per_step", "steps"}
+    assert len(out["edits"]) == 2 and len(out["edits"][1]["handles"]) == 5
+    assert all(e["DragGAN"]["steps"] <= 2 for e in out["edits"])
+
+
+def test_pairs_are_reproducible_from_the_seed():
+    torch.manual_seed(0)
+    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
+    G = Generator(cfg).eval()
+    a, b = sample_pair(G, 3), sample_pair(G, 3)
+    assert torch.equal(a[0], b[0]) and (a[2] == b[2]).all() and not (a[2] == a[3]).all()
+
+
+def test_more_than_five_points_is_rejected():
+    torch.manual_seed(0)
+    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
+    with pytest.raises(ValueError, match="point_counts"):
+        run_landmark_benchmark(Generator(cfg).eval(), LandmarkNet(width=4), BenchmarkConfig(point_counts=(8,)))
