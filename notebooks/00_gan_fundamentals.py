@@ -188,10 +188,13 @@ plt.show()
 # Goodfellow et al. warn that $G$ must not be trained too much without updating $D$ (the
 # "Helvetica scenario"). Here we freeze the trained discriminator and keep training the generator:
 # with nothing to push back, $G$ piles its mass onto whatever regions the frozen $D$ currently rates
-# most real — the modes collapse.
+# most real — the modes collapse. (Step 0 is the trained generator; a bold learning rate makes the
+# collapse happen within seconds.) In real training $D$ keeps moving, chases the piled-up mass away,
+# and $G$ hops to other modes: the oscillation the snapshot slider below shows.
 
 # %%
-snaps = F.collapse_against_frozen_d(runs["ring8", "nonsaturating"], cfg.collapse_steps, lr=cfg.lr, seed=seed)
+snaps = F.collapse_against_frozen_d(runs["ring8", "nonsaturating"], cfg.collapse_steps, lr=cfg.collapse_lr,
+                                    seed=seed)
 fig, axes = plt.subplots(1, len(snaps), figsize=(2.6 * len(snaps), 2.7))
 for ax, (step, xy) in zip(np.atleast_1d(axes), snaps):
     m = F.mode_coverage(xy, F.MIXTURES["ring8"])
@@ -199,7 +202,10 @@ for ax, (step, xy) in zip(np.atleast_1d(axes), snaps):
            f"G-only step {step}: {m['modes_recovered']}/8 modes")
 run.save_figure(fig, "collapse")
 plt.show()
+before = F.mode_coverage(snaps[0][1], F.MIXTURES["ring8"])
 collapsed = F.mode_coverage(snaps[-1][1], F.MIXTURES["ring8"])
+run.metric("mode_collapse", "ring8", "generated", "nonsaturating, trained", "modes_recovered", before["modes_recovered"])
+run.metric("mode_collapse", "ring8", "generated", "nonsaturating, trained", "kl_modes", before["kl_modes"])
 run.metric("mode_collapse", "ring8", "generated", "nonsaturating, D frozen", "modes_recovered",
            collapsed["modes_recovered"])
 run.metric("mode_collapse", "ring8", "generated", "nonsaturating, D frozen", "kl_modes", collapsed["kl_modes"])

@@ -43,7 +43,8 @@ class FundamentalsConfig:
     lr: float = 1e-3             # Adam, β = (0.5, 0.99) for G and D
     snapshot_every: int = 250    # training snapshots for the scrubber
     n_eval: int = 5000           # samples used for the metrics
-    collapse_steps: int = 600    # G-only steps against a frozen D (the collapse demo)
+    collapse_steps: int = 1000   # G-only steps against a frozen D (the collapse demo)
+    collapse_lr: float = 5e-3    # a bold G learning rate makes the collapse visible within seconds
     digits_steps: int = 3000     # the 8×8 digits GAN
     digits_batch: int = 64
     ema: float = 0.0             # >0: evaluate an exponential moving average of G (see train.TrainConfig)
@@ -53,7 +54,7 @@ class FundamentalsConfig:
 
 PROFILES = {
     "smoke": FundamentalsConfig(steps=150, batch_size=128, hidden=64, snapshot_every=50, n_eval=1000,
-                                collapse_steps=60, digits_steps=150),
+                                collapse_steps=100, digits_steps=150),
     "demo": FundamentalsConfig(),
     "paper": FundamentalsConfig(steps=20000, batch_size=512, hidden=256, snapshot_every=1000, n_eval=20000,
                                 collapse_steps=3000, digits_steps=20000),
@@ -222,10 +223,11 @@ def collapse_against_frozen_d(run: ToyRun, steps: int, lr: float = 1e-3, seed: i
     dev = _device(G)
     opt = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.99))
     fixed_z = torch.randn(1000, G.z_dim, generator=torch.Generator().manual_seed(seed + 1)).to(dev)
-    snaps = []
+    with torch.no_grad():
+        snaps = [(0, G(fixed_z).cpu().numpy())]
 
     def snap(trainer, step, logs):
-        if step in (1, steps // 4, steps // 2, steps):
+        if step in (steps // 4, steps // 2, steps):
             with torch.no_grad():
                 snaps.append((step, G(fixed_z).cpu().numpy()))
 
@@ -267,7 +269,7 @@ def histogram_jsd(a: np.ndarray, b: np.ndarray, extent: float, bins: int = 64) -
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
-def optimal_discriminator(run: ToyRun, grid: np.ndarray, n: int = 20000, bandwidth: float | None = None):
+def optimal_discriminator(run: ToyRun, grid: np.ndarray, n: int = 4000, bandwidth: float | None = None):
     """D*(x) = p_data / (p_data + p_g) on ``grid`` (..., 2), with p_g a Gaussian KDE of G's samples.
 
     Returns (D*, the trained D's sigmoid output) on the grid.

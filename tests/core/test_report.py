@@ -71,3 +71,20 @@ def test_index_lists_every_notebook_with_metrics_figures_and_provenance():
     assert "## 99_test" in text and "modes_recovered" in text and "figures/99_test/curve.png" in text
     assert "<img src='figures/99_test/curve.png'" in html.read_text()
     plt.close("all")
+
+
+def test_sr_model_round_trips_through_its_model_card(tmp_path):
+    import torch
+
+    from ganbook.models import RWMAN
+    from ganbook.sr.export import ModelCard, load_sr_model, save_sr_model
+
+    net = RWMAN(num_features=8, num_groups=1, num_blocks=1)
+    card = ModelCard(model="rwman", config=__import__("dataclasses").asdict(net.config), method="RWMAN(P)", scale=4,
+                     spatial_dims=2, modality="ct", intensity={"kind": "window", "low": -1024, "high": 1024},
+                     degradation="average_pool", trained_spacing=[0.7, 0.7], metrics={"psnr": 30.0})
+    path = save_sr_model(tmp_path / "rwman_p", net, card)
+    back, card2 = load_sr_model(path)
+    assert card2 == card
+    x = torch.rand(1, 1, 8, 8)
+    assert torch.equal(back(x), net.eval()(x))

@@ -82,7 +82,7 @@ def test_nbval_fails_when_library_behaviour_changes(tmp_path):
     env = {**os.environ, "GANBOOK_PROFILE": "smoke", "GANBOOK_REPORTS_DIR": str(tmp_path / "reports")}
     proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir",
                            str(tmp_path), "-c", os.devnull, "--nbval", "--nbval-current-env",
-                           "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), str(target)],
+                           "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), "--noconftest", str(target)],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert re.search(r"1 failed", proc.stdout)

@@ -21,14 +21,15 @@ __all__ = ["GAN_LOSSES", "discriminator_loss", "generator_loss"]
 GAN_LOSSES = ("minimax", "nonsaturating", "lsgan", "ragan")
 
 
-def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor, *, a: float = 0.0, b: float = 1.0) -> torch.Tensor:
+def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor, *, a: float | torch.Tensor = 0.0,
+                       b: float | torch.Tensor = 1.0) -> torch.Tensor:
     """Loss the discriminator minimises.
 
     Args:
         kind: one of :data:`GAN_LOSSES`.
         real: critic outputs (logits) on real samples, any shape.
         fake: critic outputs on generated samples (detach them for a D step).
-        a, b: LSGAN targets for fake and real.
+        a, b: LSGAN targets for fake and real (floats, or per-sample tensors for soft/noisy labels).
     """
     if kind in ("minimax", "nonsaturating"):
         # −E[log D(x)] − E[log(1 − D(G(z)))]

@@ -1,4 +1,5 @@
-"""Shared test setup: no report or data written by a test lands in the real reports/ or data/."""
+"""Shared test setup (repo root, so it also governs nbval runs of notebooks/*.ipynb): nothing a test
+writes lands in the real reports/ or data/, and notebook kernels run at the smoke profile."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,6 @@ import tempfile
 import pytest
 
 os.environ.setdefault("GANBOOK_PROGRESS", "0")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def pytest_configure(config):
@@ -16,6 +16,7 @@ def pytest_configure(config):
     os.environ.setdefault("GANBOOK_PROFILE", "smoke")
     os.environ.setdefault("GANBOOK_REPORTS_DIR", tempfile.mkdtemp(prefix="ganbook-nbval-reports-"))
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.pop("MPLBACKEND", None)  # notebook kernels need the inline backend for their figures
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,83 @@
+"""Both training stages run at tiny sizes; models round-trip through ganbook.sr.export."""
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ganbook import brain3d as B
+from ganbook.sr.export import load_sr_model
+
+TINY = dataclasses.replace(B.PROFILES["smoke"], hr_patch=(8, 8, 8), num_features=4, num_blocks=1, d_features=2,
+                           d_dense=4, batch_size=2, tile=16, overlap=2, amp=False, channels_last=False)
+
+
+def _case(kind="blur_nearest", shape=(24, 20, 16)):
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(0)
+    hr = (200 * gaussian_filter(rng.random(shape), 1.0)).astype(np.float32)
+    lr = B.degrade_volume(hr, kind, 2)
+    mask = hr > np.percentile(hr, 30)
+    return B.Case("toy", hr, lr, mask, np.eye(4), 255.0, B.intensity_window(lr))
+
+
+def _weights(model):
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def test_pixel_then_gan_stage_train_and_log_their_terms():
+    out = B.train_models(_case(), TINY, pixel_steps=3, gan_steps=2, seed=0)
+    assert out.gan is not None and not out.pixel.training and not out.gan.training
+    assert {"mse", "gdl", "adv", "loss_d", "pretrain", "loss_g"} <= set(out.history)
+    assert out.history["phase"] == ["pretrain"] * 3 + ["gan"] * 2
+    assert all(math.isfinite(v) for k, col in out.history.items() if k not in ("step", "phase") for v in col
+               if v is not None)
+    assert not torch.equal(_weights(out.pixel), _weights(out.gan)), "the GAN stage must change the generator"
+
+
+def test_the_pixel_snapshot_is_the_generator_at_the_end_of_the_pixel_stage():
+    both = B.train_models(_case(), TINY, pixel_steps=3, gan_steps=2, seed=0)
+    pixel_only = B.train_models(_case(), TINY, pixel_steps=3, gan_steps=0, seed=0)
+    assert pixel_only.gan is None
+    torch.testing.assert_close(_weights(both.pixel), _weights(pixel_only.pixel))
+
+
+def test_pixel_training_lowers_the_patch_loss_on_the_training_volume():
+    cfg = dataclasses.replace(TINY, lr=3e-3)
+    out = B.train_models(_case(), cfg, pixel_steps=40, gan_steps=0, seed=0)
+    mse = out.history["mse"]
+    assert np.mean(mse[-10:]) < np.mean(mse[:10])
+
+
+def test_saved_models_reload_with_their_card_and_give_the_same_output(tmp_path):
+    case = _case()
+    out = B.train_models(case, TINY, pixel_steps=2, gan_steps=1, seed=0)
+    path = B.save_model(tmp_path / "srgan3d", out.gan, TINY, method="SRGAN3D", degradation="blur_nearest",
+                        metrics={"psnr": 30.0, "ssim": 0.9}, profile="smoke")
+    model, card = load_sr_model(path)
+    assert (card.model, card.spatial_dims, card.modality, card.scale) == ("srresnet", 3, "mr", 2)
+    assert card.degradation == "blur_nearest" and card.trained_spacing == [1.0, 1.0, 1.0]
+    assert card.intensity == {"kind": "percentile", "low": 0.5, "high": 99.5}
+    assert card.config["sample_offset"] == 1 and card.method == "SRGAN3D"
+    x = torch.rand(1, 1, 6, 5, 4)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), out.gan.eval()(x))
+
+
+def test_kspace_lr_is_the_zero_filled_volume_sampled_every_second_voxel():
+    case = _case("kspace")
+    from ganbook.data.degrade import kspace_truncate
+
+    zero_filled = kspace_truncate(case.hr, 2, axes=(-3, -2, -1))
+    np.testing.assert_allclose(case.lr, zero_filled[1::2, 1::2, 1::2], atol=1e-5)
+    with pytest.raises(ValueError, match="blur_nearest, kspace"):
+        B.degrade_volume(case.hr, "bicubic", 2)
+
+
+def test_bad_config_values_are_refused_with_the_field_name():
+    with pytest.raises(ValueError, match="hr_patch"):
+        dataclasses.replace(TINY, hr_patch=(9, 8, 8))
+    with pytest.raises(ValueError, match="scale"):
+        dataclasses.replace(TINY, scale=3)
