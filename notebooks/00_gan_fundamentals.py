@@ -153,6 +153,11 @@ run.save_figure(fig, "loss_curves")
 plt.show()
 
 # %% [markdown]
+# Read the table with the pictures: on **Ring8** the losses mostly recover every mode; **Grid25** is much
+# harder — at the demo size every loss smears part of its mass between and around the 25 modes (low
+# "high quality" share). Longer training with wider networks (the `paper` profile) narrows the gap;
+# we have not measured that profile on a CPU.
+#
 # Losses are not accuracy: the curves settle into an equilibrium rather than going to zero, and a
 # low generator loss can mean a weak discriminator as easily as a good generator. That is why the
 # table above measures the *samples*.

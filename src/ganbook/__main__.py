@@ -76,6 +76,10 @@ def _index(args) -> int:
 
     md, _ = build_index()
     print(md)
+    from .reproduce import update_readme
+
+    if update_readme():
+        print("README.md results block updated")
     return 0
 
 

@@ -162,6 +162,8 @@ def reproduce(profile: str = "demo", only: Sequence[str] | None = None, jobs: in
                 log(f"  {r.notebook}: {'ok' if r.ok else 'FAILED'} in {r.wall_s:.1f} s")
     _record_runs(results, profile)
     build_index()
+    if reports_dir() == repo_root() / "reports":  # only the real reports feed the README
+        update_readme()
     failed = [r for r in results if not r.ok]
     if failed:
         raise NotebookFailed("\n".join(r.error or r.notebook for r in failed))
@@ -279,3 +281,37 @@ def store_outputs(only: Sequence[str] | None = None, profile: str = "smoke", tim
         os.environ.clear()
         os.environ.update(env_backup)
     return written
+
+
+# ------------------------------------------------------------------------------ README results block
+README_METRICS = ("modes_recovered", "psnr", "ssim", "mean_distance_px")
+README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def readme_results(folder: Path | None = None) -> str:
+    """The README's results block, built only from ``reports/metrics/*.json`` (headline metrics)."""
+    root = folder or reports_dir()
+    parts = []
+    for path in sorted((root / "metrics").glob("[0-9][0-9]_*.json")):
+        doc = json.loads(path.read_text())
+        rows = [r for r in doc["rows"] if r["metric"] in README_METRICS]
+        head = (f"**{doc['notebook']}** — profile `{doc['profile']}`, {doc['wall_time_s']:.0f} s, "
+                f"peak {doc['peak_rss_mb']:.0f} MiB (`reports/metrics/{path.name}`)")
+        parts += [head, "", format_table(rows, index=("task", "dataset", "method")) if rows else "(no headline rows)", ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def update_readme(readme: Path | None = None, folder: Path | None = None) -> bool:
+    """Rewrite the block between the results markers of README.md; returns whether it changed."""
+    readme = readme or repo_root() / "README.md"
+    if not readme.exists():
+        return False
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = f"{head}{README_START}\n{readme_results(folder)}{README_END}{tail}"
+    if new != text:
+        atomic_write_text(readme, new)
+    return new != text

@@ -1,0 +1,18 @@
+"""The README's numbers come from reports/, and its two commands exist."""
+from ganbook.paths import repo_root
+from ganbook.reproduce import README_END, README_START, readme_results
+
+ROOT = repo_root()
+
+
+def test_readme_results_block_equals_what_reports_metrics_say():
+    text = (ROOT / "README.md").read_text()
+    block = text.split(README_START, 1)[1].split(README_END, 1)[0]
+    assert block.strip() == readme_results(ROOT / "reports").strip(), (
+        "README results differ from reports/metrics: run `python -m ganbook index` after `make reproduce`")
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
+    text = (ROOT / "README.md").read_text()
+    assert "make reproduce" in text and "make test" in text
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
