@@ -16,7 +16,8 @@ training — the model may still run, but its measured quality does not carry ov
 
 Card fields read here: ``trained_spacing`` is either one nominal spacing per axis (``[1.0, 1.0, 1.0]``;
 warn beyond a factor 1.5 either way) or a ``[min, max]`` range per axis (warn outside it, 10 % slack);
-``trained_range`` is ``[low, high]`` raw values (warn when more than 1 % of the input lies outside).
+``trained_range`` is ``[low, high]`` raw values (warn when more than 1 % of the input lies outside;
+for a fixed-window card, values below the window — air, scanner padding — are ignored: they all map to 0).
 """
 from __future__ import annotations
 
@@ -71,7 +72,10 @@ def check_input(card, array: np.ndarray, spacing, path) -> list[str]:
                                 f"training range {lo:.3g}..{hi:.3g} mm; results may not match the card's metrics")
     if card.trained_range:
         lo, hi = card.trained_range
-        outside = float(np.mean((array < lo) | (array > hi)))
+        values = np.asarray(array)
+        if card.intensity.get("kind") == "window":  # below the window all values become 0 (air, padding)
+            values = values[values > card.intensity["low"]]
+        outside = float(np.mean((values < lo) | (values > hi))) if values.size else 0.0
         if outside > 0.01:
             messages.append(f"{path}: {100 * outside:.1f}% of the values lie outside the training range "
                             f"{lo:g}..{hi:g}; is this the modality the model was trained on ({card.modality})?")

@@ -33,8 +33,9 @@ def test_cho_sees_a_visible_lesion_and_is_at_chance_without_one():
     signal = M.insert_lesions(np.zeros((25, 25)), [(12, 12)], 2.5, 15.0)
     seen = M.cho_detectability(noise(200) + signal, noise(200), ch)
     blind = M.cho_detectability(noise(200), noise(200), ch)
-    assert seen["auc"] > 0.95 and seen["dprime"] > 2.5
+    assert seen["auc"] > 0.95 and seen["dprime"] > 2.5 and 0 <= seen["auc_se"] < 0.02
     assert 0.35 < blind["auc"] < 0.65 and abs(blind["dprime"]) < 0.5
+    assert 0.03 < blind["auc_se"] < 0.06  # Hanley-McNeil at AUC 0.5 with 100 + 100 test patches: 0.041
 
 
 def test_false_lesion_count_finds_a_planted_blob_and_nothing_in_an_identical_image():
@@ -112,9 +113,9 @@ def test_conclusion_reports_ties_and_invented_blobs_from_the_numbers():
     s = {m: {"psnr": v} for m, v in zip(M.METHODS, (30.0, 32.0, 31.5))}
     study = M.LesionStudy((20.0,), {"HR": {20.0: {"auc": 0.99}}, "bicubic": {20.0: {"auc": 0.8}},
                                     "RWMAN(P)": {20.0: {"auc": 0.9}}, "MedSRGAN": {20.0: {"auc": 0.898}}},
-                          {"bicubic": {"invented": 2}, "RWMAN(P)": {"invented": 2}, "MedSRGAN": {"invented": 5}},
+                          {m: {"invented": k, "lost": 0} for m, k in (("bicubic", 2), ("RWMAN(P)", 2), ("MedSRGAN", 5))},
                           {}, 10, 40.0)
     text = M.conclusion({"ct": s}, study)
     assert "highest PSNR inside the body: RWMAN(P)" in text
-    assert "RWMAN(P) and MedSRGAN preserved the inserted nodules best (tied" in text
+    assert "RWMAN(P) and MedSRGAN preserved the inserted nodules equally well" in text
     assert "MedSRGAN made 3 more than bicubic" in text and "RWMAN(P) made" not in text

@@ -1,0 +1,370 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · MedSRGAN: ×4 super-resolution of CT and MRI — and does it keep or invent lesions?
+#
+# > **Research and teaching only — not for diagnosis.** Every super-resolved image in this notebook is
+# > a model's guess at detail the scanner did not record.
+#
+# **Why super-resolve medical images?** Resolution costs something the patient pays. In CT, finer
+# pixels at the same noise level need more photons — more **radiation dose**; thin-slice, high-matrix
+# reconstructions are noisier at a given dose. In MRI, resolution costs **scan time** (more
+# phase-encoding lines) or **field strength** (a 1.5 T or low-field scanner has less signal to spend on
+# small voxels than a 3 T one). A network that turns a coarse 128² slice into a convincing 512² one
+# would let a low-dose or low-field acquisition be read like a high-end one — *if* the detail it adds
+# is true. For a radiologist the first question is not PSNR but: **does a small lesion survive, and does
+# the network ever draw one that is not there?** This notebook measures both.
+#
+# **Which paper.** The survey cites MedSRGAN as "Gu et al." with a *Scientific Reports* DOI —
+# 10.1038/s41598-022-13658-4. That DOI belongs to a **different paper**: Ahmad, Ali, Shah & Azmat, "A new
+# generative adversarial network for medical images super resolution", *Sci Rep* 12:9533 (2022), a
+# multi-path ResNet-34 generator evaluated on retina, brain MRI, dermoscopy and ultrasound. MedSRGAN itself
+# is Gu, Zeng, Chen *et al.*, "MedSRGAN: medical images super-resolution using generative adversarial
+# networks", *Multimedia Tools and Applications* 79:21815–21840 (2020). We implement **that** paper
+# (facts in `shared/reference/methods.md` §2); nothing here describes Ahmad et al.
+#
+# Plan: (1) the model and the losses, (2) CT data and training, (3) the same on MRI, (4) metrics against
+# bicubic and the PSNR-oriented RWMAN(P), (5) hallucination diagnostics, (6) the perception–distortion
+# trade-off, (7) **task-based quality: lesion detectability and false lesions**, (8) a before/after viewer
+# and (9) applying a checkpoint to your own DICOM / NIfTI / PNG file.
+
+# %% tags=["parameters"]
+from typing import Optional
+
+profile: str = "demo"  # smoke (seconds, for tests) | demo (about 5 minutes on a 2-core laptop) | paper (GPU, LUNA16)
+seed: int = 0  # seed for data, initialisation and sampling
+device: str = "auto"  # auto (cuda > mps > cpu) | cpu | cuda | mps
+interactive: bool = True  # show the before/after widget (papermill passes False: figures only)
+ct_steps: Optional[int] = None  # RWMAN(P) pre-training steps on CT; None keeps the profile's value
+vgg_weights: Optional[str] = None  # path to torchvision's vgg19-dcbb9e9d.pth; None uses the imported copy, if any
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import ganbook
+from ganbook import medsrgan as M
+from ganbook.data.dicom import WINDOWS
+from ganbook.models import RWMAN, PairwiseDiscriminator, count_parameters
+from ganbook.plotting import loss_curves
+from ganbook.sr.common import comparison_crops, perception_distortion_plot
+
+run = ganbook.start("01_medsrgan", profile=profile, seed=seed, device=device, interactive=interactive,
+                    ct_steps=ct_steps, vgg_weights=vgg_weights)
+cfg = run.configure(M.PROFILES, ct_psnr_steps=ct_steps)
+threads = M.use_threads(cfg)
+print(run)
+print(cfg)
+
+# %% [markdown]
+# ## 1 · The model: RWMAN, a pairwise discriminator and a multi-task loss
+#
+# **Generator — RWMAN** (Residual Whole-Map Attention Network) is RCAN with its blocks changed.
+# RCAN's residual channel-attention block (RCAB) computes, after its conv–ReLU–conv body $y$, **one
+# weight per channel**: global average pooling squeezes each feature map to a number, two 1×1 convs
+# (channel reduction and expansion) and a sigmoid turn those into weights, and $y$ is rescaled
+# channel-wise. MedSRGAN's **RWMAB** replaces this with **whole-map attention**: a single 1×1 conv with
+# sigmoid on $y$ produces a tensor *of the same shape as* $y$ — a weight in (0, 1) for **every pixel of every
+# channel** — and the block outputs $x + y \odot \sigma(\mathrm{conv}_{1\times1}(y))$. No pooling, no
+# channel squeeze: attention can single out a small bright spot in one place of a map, which channel
+# attention, by construction, cannot. Blocks form residual groups with short skips, groups sit inside a
+# long skip, and two ×2 stages (conv C→4C, PixelShuffle) upsample at the end.
+#
+# **Size — an inconsistency in the paper.** The method section stacks "128 blocks … short residual
+# connections for each 16 blocks", i.e. **8 groups × 16 RWMABs**; the speed/parameter table describes
+# RWMAN(P) with RCAN's **10 groups × 20 blocks**. We follow the method section: `paper` uses 8 × 16 × 64
+# channels (64 is RCAN's default; the paper's figure with the widths is not readable in our copy). `demo`
+# shrinks it to fit a CPU. Our other choice: RWMAN predicts a **correction to the bicubic-interpolated
+# input** (its last conv starts at zero, so an untrained RWMAN *is* bicubic) — on a CPU budget this is
+# what lets a few minutes of training beat interpolation.
+#
+# **Discriminator — pairwise.** D sees a *pair*: (LR, HR) is real, (LR, SR) is fake. Two pathways (one
+# for the LR slice, one for the HR/SR slice) are concatenated and processed further, with LeakyReLU
+# 0.2; five hidden blocks D₁…D₅ are tapped. Conditioning on LR makes D judge *consistency with the
+# input* as well as realism — a plausible but wrong SR slice is still a fake pair.
+#
+# **Losses** ($w = \{1/2, 1/4, 1/8, 1/16, 1/16\}$):
+#
+# | term | formula | what it does |
+# |---|---|---|
+# | content | $L_\text{cont} = \lambda_{L1}\lVert HR-SR\rVert_1 + \sum_k w_k\,\mathrm{MSE}(V_k(HR), V_k(SR))$ | VGG-19 features **before ReLU** at conv1_2, conv2_2, conv3_4, conv4_4, conv5_4: shallow layers match edges, deep ones texture and structure |
+# | adversarial | $L_\text{adv} = -\log(1-D(LR,HR)) - \log D(LR,SR)$ | pushes SR pairs to look real; the first term does not depend on G (no gradient) |
+# | adversarial feature | $L_\text{advfeat} = \sum_k w_k\,\mathrm{MSE}(D_k(LR,HR), D_k(LR,SR))$ | feature matching inside D: a denser, steadier signal than one logit |
+# | discriminator | $L_d = -\log D(LR,HR) - \log(1 - D(LR,SR))$ | standard binary cross-entropy on pairs |
+#
+# $L_g = L_\text{cont} + \lambda_1 L_\text{adv} + \lambda_2 L_\text{advfeat}$ with the paper's presets
+# **CT: λ₁ = 1e-2, λ₂ = 1e-4, λ_L1 = 0** and **MRI: λ₁ = 5e-2, λ₂ = 5e-3, λ_L1 = 1e-2** (MRI gets stronger
+# adversarial terms and a pixel anchor; the authors report that tuning λ₁, λ₂ mattered little).
+# **RWMAN(P)** is the same generator trained with pixel MSE only — the PSNR-oriented baseline.
+
+# %%
+paper_g = RWMAN()  # 8 groups x 16 RWMABs x 64 channels, x4
+paper_d = PairwiseDiscriminator()
+print(f"RWMAN at paper size: {count_parameters(paper_g) / 1e6:.2f} M parameters; "
+      f"pairwise D: {count_parameters(paper_d) / 1e6:.2f} M")
+demo_g = RWMAN(num_features=cfg.num_features, num_groups=cfg.num_groups, num_blocks=cfg.num_blocks)
+print(f"RWMAN for this profile ({cfg.num_groups} x {cfg.num_blocks} x {cfg.num_features}): "
+      f"{count_parameters(demo_g) / 1e6:.3f} M parameters")
+block = paper_g.body[0].body[0]  # the first RWMAB
+y = block.body(__import__("torch").rand(1, 64, 12, 12))
+print("whole-map attention shape:", tuple(block.attention(y).shape), "(one weight per pixel and channel; RCAB's "
+      "channel attention would be (1, 64, 1, 1))")
+print("loss presets:", M.MEDSRGAN_CT, M.MEDSRGAN_MRI, sep="\n  ")
+del paper_g, paper_d, demo_g
+
+# %% [markdown]
+# **The VGG-19 content loss needs ImageNet weights**, which do not ship with any package here and are
+# never downloaded at run time. The cell below says which loss is really used. Without the file, the
+# documented fallback applies: the five VGG feature maps are replaced by the image itself, so (the
+# weights summing to 1) $L_\text{cont}$ becomes **plain pixel MSE** — MedSRGAN then differs from RWMAN(P)
+# only by its adversarial and adversarial-feature terms, and with these small pixel losses the paper's
+# λ₁ = 1e-2 weighs the adversarial term relatively *more* than it would against VGG features. To run the
+# real loss, get torchvision's `vgg19-dcbb9e9d.pth` (see `python -m ganbook data info vgg19`), register
+# it once with `python -m ganbook data import vgg19 /path/to/vgg19-dcbb9e9d.pth` (checked against the
+# manifest) or pass its path as the `vgg_weights` parameter, and rerun.
+
+# %%
+backbone = M.content_features(vgg_weights)
+print(backbone.message)
+
+# %% [markdown]
+# ## 2 · CT data and training
+#
+# The paper trains on 219 LUNA16 scans. Offline we have a handful of real CT slices (pydicom's test
+# files) with a **patient-level split** — training slices from three patients, held-out slices from two
+# others (a head and an abdomen) — plus **procedural chest phantoms** (textbook HU values, vessels, ribs,
+# noise) for unlimited training texture. As in the paper: HU clipped to **[−1024, 1024] → [0, 1]**, LR by
+# **4×4 average pooling**. (`paper` reads LUNA16 through the data registry instead:
+# `python -m ganbook data info luna16`.)
+
+# %%
+ct = M.training_data("ct", cfg, seed=seed)
+for name, sha in ct.sha256.items():
+    run.add_data(f"ct_slices:{name}", sha)
+print(ct.description)
+print("held out:", ", ".join(f"{i} {t.shape[0]}x{t.shape[1]}" for i, t in zip(ct.test_ids, ct.test)))
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
+panels = [(ct.train[0], "train: real slice"), (ct.train[-1], "train: phantom"), (ct.test[0], f"test: {ct.test_ids[0]}"),
+          (ct.test[1], f"test: {ct.test_ids[1]}")]
+for ax, (img, title) in zip(axes, panels):
+    ax.imshow(M.to_hu(img), cmap="gray", vmin=WINDOWS["soft_tissue"][0], vmax=WINDOWS["soft_tissue"][1])
+    ax.set_title(title, fontsize=8)
+    ax.axis("off")
+run.save_figure(fig, "ct_data")
+plt.show()
+
+# %% [markdown]
+# One run of the project's training loop trains **RWMAN(P)** with pixel MSE, keeps a copy, and then
+# continues the same generator as **MedSRGAN** against the pairwise discriminator with the CT weights.
+# Starting the GAN from the PSNR model (as ESRGAN does) is our choice — the paper trains MedSRGAN from
+# scratch, which a few CPU minutes could not do. Adam β = (0.9, 0.999) and halving every 50k (CT) / 20k
+# (MRI) steps follow the paper; the `demo` learning rate (5e-4, paper 1e-4), batch (16) and patch size
+# (16² LR → 64² HR) are ours.
+
+# %%
+ct_run = M.train_medsrgan(ct, cfg, seed=seed, device=run.device, features=backbone.model)
+ct_scores, ct_out = M.evaluate(ct_run, ct, device=run.device)
+
+# %% [markdown]
+# ## 3 · The same pipeline on MRI
+#
+# The paper's MRI set (110 brain scans, one hospital) is private. We use pydicom's MR slices with a
+# subject-level split (shoulder and small head/knee slices for training, an abdominal slice held out).
+# The paper z-scores each scan; we map each scan linearly from 0 … its 99.5th percentile to [0, 1]
+# (also a per-scan affine normalisation, but with a fixed peak for PSNR). MRI weights:
+# λ₁ = 5e-2, λ₂ = 5e-3, λ_L1 = 1e-2.
+
+# %%
+mr = M.training_data("mr", cfg, seed=seed)
+for name, sha in mr.sha256.items():
+    run.add_data(f"mr_slices:{name}", sha)
+print(mr.description)
+print("held out:", ", ".join(f"{i} {t.shape[0]}x{t.shape[1]}" for i, t in zip(mr.test_ids, mr.test)))
+mr_run = M.train_medsrgan(mr, cfg, seed=seed, device=run.device, features=backbone.model)
+mr_scores, mr_out = M.evaluate(mr_run, mr, device=run.device)
+
+# %%
+fig, axes = plt.subplots(1, 4, figsize=(12, 2.8))
+for k, (name, r) in enumerate((("CT", ct_run), ("MRI", mr_run))):
+    loss_curves(axes[2 * k], r.history, ["pretrain", "content"], title=f"{name}: pixel / content loss")
+    axes[2 * k].set_yscale("log")
+    loss_curves(axes[2 * k + 1], r.history, ["loss_d", "adv"], title=f"{name}: adversarial (GAN phase)")
+run.save_figure(fig, "training_curves")
+plt.show()
+
+# %% [markdown]
+# Left of each pair: the pixel MSE of RWMAN(P), then (GAN phase) the content loss of MedSRGAN. Right: the
+# discriminator's and generator's adversarial losses; values near $\log 4 \approx 1.39$ and $\log 2$ mean
+# D can barely tell the pairs apart.
+#
+# ## 4 · Metrics on held-out slices
+#
+# PSNR = 10·log₁₀(MAX²/MSE) and SSIM with $c_1 = (0.01\,\mathrm{MAX})^2$, $c_2 = (0.03\,\mathrm{MAX})^2$ on
+# the [0, 1] scale (MAX = 1), **inside the body** (the paper crops non-body area away), averaged over the
+# held-out slices. Also: `gm_ratio` (mean gradient magnitude relative to HR) and `hf_ratio` (spectral
+# energy above the LR Nyquist limit relative to HR) — sharpness, 1 = as sharp as HR — and
+# `consistency_rms` = RMS of avgpool(SR) − LR (0 = SR fully explains its own input).
+
+# %%
+scores = {"ct": ct_scores, "mr": mr_scores}
+for ds, s in scores.items():
+    for method in M.METHODS:
+        for metric, value in s[method].items():
+            run.metric("super_resolution", ds, "test", method, metric, value)
+print(run.table("super_resolution"))
+gain = ct_scores["RWMAN(P)"]["psnr"] - ct_scores["bicubic"]["psnr"]
+print(f"CT: RWMAN(P) - bicubic = {gain:+.2f} dB PSNR inside the body")
+
+# %% [markdown]
+# ## 5 · Looking at the pixels — and at what the models added
+#
+# Crops of the held-out CT slices in the paper's two reading windows, **soft tissue [−160, 240] HU** and
+# **lung [−1200, 0] HU**, then the **hallucination diagnostics** beside every SR crop: the absolute error
+# against HR; the **consistency residual** avgpool(SR) − LR (what the model put in that its own input
+# does not support — a faithful model keeps it near zero); and the **difference to the PSNR model**
+# SR − RWMAN(P) (what the adversarial training changed).
+
+# %%
+boxes = [M.crop_box(m, 96) for m in ct.test_masks]
+for wname in ("soft_tissue", "lung"):
+    lo, hi = WINDOWS[wname]
+    fig = comparison_crops({k: M.to_hu(ct_out[0][k]) for k in ("HR", *M.METHODS)}, [boxes[0]], vmin=lo, vmax=hi,
+                           scale_text={m: f"{ct_scores[m]['psnr']:.2f} dB (mean)" for m in M.METHODS}, panel=2.0)
+    fig.suptitle(f"{ct.test_ids[0]}, {wname.replace('_', ' ')} window [{lo:g}, {hi:g}] HU\n{M.BANNER}", fontsize=8)
+    run.save_figure(fig, f"crops_{wname}")
+    plt.show()
+
+fig = M.hallucination_figure(ct_out[1], boxes[1])
+run.save_figure(fig, "hallucination_ct")
+plt.show()
+fig = M.hallucination_figure(mr_out[0], M.crop_box(mr.test_masks[0], 96), hu=False)
+run.save_figure(fig, "hallucination_mr")
+plt.show()
+
+# %% [markdown]
+# ## 6 · The perception–distortion trade-off
+#
+# Blau & Michaeli (2018) proved that no estimator can be both minimal-distortion (PSNR) and perfectly
+# natural: the MSE-optimal output is the *conditional mean* of all HR images consistent with the input,
+# and a mean of plausible images is blurrier than any one of them. We plot PSNR against **`hf_ratio`**,
+# the energy above the LR image's Nyquist frequency relative to HR. Why this measure: those frequencies
+# are exactly what 4×4 pooling destroyed and what a model must re-create; interpolation leaves almost
+# none, the conditional mean some, a GAN nearer HR's (1.0, dashed) — and it needs no pretrained network
+# (NIQE/LPIPS weights are not available offline). It cannot tell *true* from *invented* high
+# frequencies, which is why it is read together with PSNR and the lesion study.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+for ax, (ds, s) in zip(axes, scores.items()):
+    perception_distortion_plot(ax, {m: (s[m]["hf_ratio"], s[m]["psnr"]) for m in M.METHODS}, marked=("bicubic",),
+                               xlabel="high-frequency energy ratio to HR", reference_x=1.0, title=ds.upper())
+run.save_figure(fig, "perception_distortion")
+plt.show()
+
+# %% [markdown]
+# ## 7 · Task-based quality: are small lesions kept — or invented?
+#
+# MedSRGAN's paper backs its clinical claim with a nodule-detection test (HR: 31 of 35 nodules found;
+# MedSRGAN+ SR: 32). We make the question testable here. Into each held-out CT slice we insert small
+# **synthetic nodules of known contrast** (discs of radius 2.5 HR pixels, +20 / +40 / +80 HU at `demo`)
+# at random homogeneous soft-tissue sites, leaving as many other sites lesion-free; we then average-pool
+# ×4, super-resolve, and let a **channelised Hotelling observer** (CHO; five Laguerre–Gauss channels,
+# the standard model observer for signal-known-exactly detection in CT image-quality work) decide
+# "lesion or not" at each site. Figures of merit: **AUC** (0.5 = chance, 1 = perfect, with its
+# Hanley–McNeil standard error `auc_se`) and **d′**, with the observer's template estimated on half the
+# sites and scored on the other half — AUC differences smaller than `auc_se` are noise. "HR" is the lesion
+# image itself — the ceiling. Then the other direction: in the **lesion-free** slices we count
+# **lesion-like blobs** (centre-surround contrast ≥ 40 HU) in each SR image that do **not** appear in HR
+# — false lesions a reader could be misled by.
+
+# %%
+study = M.lesion_study(ct_run, ct, cfg, seed=seed, device=run.device)
+for method, by_contrast in study.scores.items():
+    for c, fom in by_contrast.items():
+        run.metric("lesion_detectability", "ct", "test", method, f"auc@{c:g}HU", fom["auc"])
+        run.metric("lesion_detectability", "ct", "test", method, f"dprime@{c:g}HU", fom["dprime"])
+        run.metric("lesion_detectability", "ct", "test", method, f"auc_se@{c:g}HU", fom["auc_se"])
+    run.metric("lesion_detectability", "ct", "test", method, "auc_mean",
+               np.mean([fom["auc"] for fom in by_contrast.values()]))
+for method, counts in study.false.items():
+    for key, value in counts.items():
+        run.metric("false_lesions", "ct", "test", method, key, value)
+print(f"{study.n_present} lesion-present and {study.n_present} lesion-absent sites per contrast")
+print(run.table("lesion_detectability"))
+print(run.table("false_lesions"))
+fig = M.lesion_figure(study)
+run.save_figure(fig, "lesion_detectability")
+plt.show()
+
+# %% [markdown]
+# ## 8 · Before / after, with reading windows
+#
+# Drag the split between bicubic (left) and a model (right), pick the window. Under papermill the same
+# view is saved as a figure instead.
+
+# %%
+view = {"bicubic": ct_out[0]["bicubic"], "HR": ct_out[0]["HR"], "RWMAN(P)": ct_out[0]["RWMAN(P)"],
+        "MedSRGAN": ct_out[0]["MedSRGAN"]}
+fig = M.split_view(view["bicubic"], view["MedSRGAN"], 0.5, WINDOWS["soft_tissue"], True,
+                   "bicubic | MedSRGAN (soft tissue)")
+run.save_figure(fig, "split_view")
+plt.close(fig)
+
+# %% tags=["nbval-ignore-output"]
+if run.interactive:
+    display(M.comparison_widget(view))
+
+# %% [markdown]
+# ## 9 · Use the trained model on your own file
+#
+# Both generators are saved with a **model card** (architecture, intensity mapping, degradation,
+# training spacing and value range, held-out metrics). One command applies any SR checkpoint of this
+# workbook to a DICOM slice (written back as a new DICOM series with ¼ the pixel spacing and new UIDs),
+# a NIfTI volume (scaled affine) or a PNG/TIFF picture, tiling large inputs and warning when the input's
+# spacing or value range lies outside what the model saw:
+#
+# ```bash
+# python -m ganbook upscale --checkpoint reports/checkpoints/01_medsrgan/demo/ct_rwman_p.json in.dcm out.dcm
+# ```
+
+# %%
+saved = {**M.save_models(ct_run, ct, ct_scores, run.checkpoint_dir, run.profile),
+         **{f"MR {k}": v for k, v in M.save_models(mr_run, mr, mr_scores, run.checkpoint_dir, run.profile).items()}}
+print("saved:", ", ".join(f"{k} -> {p.name}" for k, p in saved.items()))
+
+# %% [markdown]
+# ## Conclusion
+#
+# The numbers below are computed from this run's measurements (they change with the profile; the
+# `demo` values are in `reports/metrics/01_medsrgan.json`). How to read them: RWMAN(P) is trained to
+# minimise pixel error, so it should lead on PSNR; MedSRGAN trades a little PSNR for sharpness (its
+# `hf_ratio` moves toward 1). The lesion study asks the clinical question directly — a GAN that
+# sharpens *real* structure should keep or raise nodule AUC; one that sharpens *noise* into blobs shows
+# up in the false-lesion count. With the pixel fallback for VGG (see §1), our MedSRGAN is the paper's
+# adversarial recipe without its perceptual term, trained for minutes — a teaching-scale result, not a
+# reproduction of the paper's tables. **Research and teaching only — not for diagnosis.**
+
+# %%
+print(M.conclusion(scores, study))
+
+# %%
+path = run.save_metrics()
+print(f"metrics written to reports/metrics/{path.name}")
+
+# %% tags=["nbval-ignore-output"]
+print(f"threads {threads}; training CT {ct_run.seconds:.0f} s, MRI {mr_run.seconds:.0f} s; wall time "
+      f"{run.elapsed:.0f} s, peak memory {ganbook.runtime.peak_rss_mb():.0f} MiB")
