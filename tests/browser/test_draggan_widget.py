@@ -69,6 +69,10 @@ def jupyterlab(tmp_path):
     nbformat.write(nb, root / NOTEBOOK)
     settings = work / "user-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     atomic_write_json(settings, {"fetchNews": "false", "checkForUpdates": False})  # no news toast over the canvas
+    # JupyterLab 4 renders off-screen cells lazily (content-visibility), so their heights change as they scroll
+    # in and a canvas measured once can be elsewhere a moment later: render every cell for stable geometry.
+    tracker = work / "user-settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    atomic_write_json(tracker, {"windowingMode": "none"})
     events = work / "events.json"
     port = int(os.environ.get("JLAB_PORT") or _free_port())
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "cfg"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
@@ -197,23 +201,27 @@ def test_clicking_handle_and_target_then_start_moves_the_handle_onto_the_target_
         hx, hy = float(found.group(1)), float(found.group(2))
         tx, ty = hx + DRAG_PX, hy
 
-        # The widget's canvas: the one that is on top at its own centre (layers may share a box).
+        # The widget's canvas: the last one in the outputs (layers may share a box; the top one takes the clicks).
         canvas = page.locator(".jp-NotebookPanel .jp-OutputArea-output canvas").last
-        canvas.scroll_into_view_if_needed()
-        canvas.evaluate("el => el.scrollIntoView({block: 'center'})")  # the whole canvas, not just an edge
-        page.wait_for_timeout(500)
-        box = canvas.bounding_box()
         buffer_w = canvas.evaluate("el => el.width")
-        k = box["width"] / buffer_w  # CSS px per canvas-buffer px
 
         def click_image_pixel(x, y):
+            """Click image pixel (x, y) once the canvas sits still in the viewport; return canvas-buffer coords."""
             bx, by = (x + 0.5) * scale, (y + 0.5) * scale  # the widget's image -> canvas-buffer mapping
-            px, py = box["x"] + bx * k, box["y"] + by * k
-            on_top = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
-                                   " return e ? e.tagName + '.' + e.className : null; }", [px, py])
-            assert on_top and on_top.upper().startswith("CANVAS"), f"something covers the canvas at ({px}, {py}): {on_top}"
-            page.mouse.click(px, py)
-            return bx, by
+            last = None
+            for _ in range(20):  # the page may still be laying out (images, widgets): wait for a stable box
+                canvas.evaluate("el => el.scrollIntoView({block: 'center'})")  # the whole canvas, not just an edge
+                page.wait_for_timeout(250)
+                box = canvas.bounding_box()
+                k = box["width"] / buffer_w  # CSS px per canvas-buffer px
+                px, py = box["x"] + bx * k, box["y"] + by * k
+                on_top = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
+                                       " return e ? e.tagName + '.' + e.className : null; }", [px, py])
+                if box == last and on_top and on_top.upper().startswith("CANVAS"):
+                    page.mouse.click(px, py)
+                    return bx, by
+                last = box
+            pytest.fail(f"the canvas did not settle under the pointer at ({px}, {py}); box {box}, on top: {on_top}")
 
         clicks = [click_image_pixel(hx, hy), click_image_pixel(tx, ty)]
         record = _wait_events(events_path, lambda r: sum(e["type"] == "mouse_up" for e in r["events"]) >= 2, 15,
