@@ -37,3 +37,17 @@ def test_more_than_five_points_is_rejected():
     cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
     with pytest.raises(ValueError, match="point_counts"):
         run_landmark_benchmark(Generator(cfg).eval(), LandmarkNet(width=4), BenchmarkConfig(point_counts=(8,)))
+
+
+def test_pairs_too_close_are_redrawn_and_the_farthest_kept():
+    torch.manual_seed(0)
+    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
+    G, reg = Generator(cfg).eval(), LandmarkNet(width=4)
+    torch.manual_seed(1)
+    for p in reg.parameters():  # a detector whose output depends on the image
+        p.data.normal_(0, 0.5)
+    base = dict(num_pairs=2, point_counts=(1,), max_steps=0)
+    first = run_landmark_benchmark(G, reg, BenchmarkConfig(min_distance_px=0.0, **base))["edits"]
+    far = run_landmark_benchmark(G, reg, BenchmarkConfig(min_distance_px=1e9, max_tries=4, **base))["edits"]
+    gaps = [(a["no edit"]["distance"], b["no edit"]["distance"]) for a, b in zip(first, far)]
+    assert all(g_far >= g_first for g_first, g_far in gaps) and any(g_far > g_first for g_first, g_far in gaps)
