@@ -48,8 +48,6 @@ steps: Optional[int] = None  # cap on DragGAN steps per edit; None keeps the pro
 pairs: Optional[int] = None  # benchmark image pairs per point count; None keeps the profile's value
 
 # %%
-from dataclasses import dataclass
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -59,33 +57,9 @@ from ganbook import drag as dg
 from ganbook.io import sha256_file
 from ganbook.report import format_table
 
-
-@dataclass
-class DragNotebookConfig:
-    """Sizes of this notebook's runs (per profile)."""
-
-    train_steps: int  # steps of the tiny from-scratch StyleGAN2 run (the recipe, not the shipped model)
-    gallery_edits: int  # scripted edits in the gallery
-    steps: int  # DragGAN step cap per edit (paper's landmark benchmark: 300)
-    inversion_steps: int  # Adam steps in W, then again in W+
-    pivotal_steps: int  # PTI generator fine-tuning steps (0: none)
-    pairs: int  # benchmark pairs per point count
-    max_tries: int  # redraws per pair to find landmarks at least 3 px apart
-    regressor_test_faces: int  # fresh rendered faces to re-measure the landmark regressor's error
-
-
-PROFILES = {
-    "smoke": DragNotebookConfig(train_steps=2, gallery_edits=2, steps=40, inversion_steps=20, pivotal_steps=0,
-                                pairs=1, max_tries=5, regressor_test_faces=16),
-    "demo": DragNotebookConfig(train_steps=12, gallery_edits=4, steps=300, inversion_steps=150, pivotal_steps=40,
-                               pairs=6, max_tries=50, regressor_test_faces=200),
-    "paper": DragNotebookConfig(train_steps=50, gallery_edits=6, steps=300, inversion_steps=450, pivotal_steps=350,
-                                pairs=50, max_tries=50, regressor_test_faces=1000),
-}
-
 run = ganbook.start("04_draggan", profile=profile, seed=seed, device=device, interactive=interactive, steps=steps,
                     pairs=pairs)
-cfg = run.configure(PROFILES, steps=steps, pairs=pairs)
+cfg = run.configure(dg.PROFILES, steps=steps, pairs=pairs)
 print(run)
 print(cfg)
 
@@ -293,7 +267,8 @@ plt.show()
 # The paper's protocol: sample two images, detect their landmarks, drag image 1's landmarks to
 # image 2's, detect the landmarks of the edited image and report their **mean distance (MD)** to the
 # targets, with 1 and 5 points. Rows: no edit, DragGAN without point tracking (our open-loop
-# ablation: handles are assumed to advance 1 px per step along the drag direction), and DragGAN.
+# ablation: handles are assumed to advance 0.05 px per step along the drag direction, the speed at
+# which tracked edits really move the content here), and DragGAN.
 #
 # Our detector is a small heatmap regressor trained on rendered faces with exact landmarks; its
 # own held-out error bounds how small an MD we can measure. Our adaptation (see

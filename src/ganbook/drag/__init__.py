@@ -21,6 +21,7 @@ _EXPORTS = {
                   "save_regressor", "landmark_error"),
     "benchmark": ("BenchmarkConfig", "METHODS", "run_landmark_benchmark", "sample_pair"),
     "widget": ("DragWidget",),
+    "profiles": ("DragNotebookConfig", "PROFILES"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
