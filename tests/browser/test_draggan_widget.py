@@ -140,11 +140,15 @@ def _wait_events(path: Path, predicate, timeout: float, what: str) -> dict:
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; last log: {json.dumps(_read_events(path))[-1500:]}")
 
 
-def _save_screenshot(png: bytes) -> Path:
+def _save_screenshot(png: bytes, info: dict) -> Path:
+    """Write the screenshot and what the kernel reported (JSON sidecar) under reports/ and a kept temp copy."""
     out = reports_dir() / "figures" / "04_draggan" / "browser_test.png"
-    atomic_write_bytes(out, png)
-    keep = Path(tempfile.gettempdir()) / "ganbook-browser-test" / "04_draggan_browser_test.png"
-    atomic_write_bytes(keep, png)  # the reports dir is a pytest temp dir: keep a copy a person can open
+    keep = Path(tempfile.gettempdir()) / "ganbook-browser-test" / "browser_test.png"
+    sidecar = {"made_by": "tests/browser/test_draggan_widget.py", "created": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+               time.gmtime()), **info}
+    for path in (out, keep):  # the reports dir is a pytest temp dir: keep a copy a person can open
+        atomic_write_bytes(path, png)
+        atomic_write_json(path.with_suffix(".json"), sidecar)
     print(f"browser screenshot: {out} (copy: {keep})")
     return keep
 
@@ -248,7 +252,10 @@ def test_clicking_handle_and_target_then_start_moves_the_handle_onto_the_target_
         assert state["image_sha256"] != first_sha, "the image did not change"
         expect(page.locator(".widget-label", has_text="ms/step")).to_have_count(1, timeout=10000)
         page.wait_for_timeout(300)  # let the last frame paint before the screenshot
-        _save_screenshot(page.screenshot(full_page=False))
+        _save_screenshot(page.screenshot(full_page=False), {
+            "handle_start": pairs[0][0], "target": pairs[0][1], "handle_end": state["pairs"][0][0],
+            "start_distance_px": round(start_distance, 2), "end_distance_px": round(distance, 2),
+            "steps": state["step"], "ms_per_step": round(state["ms_per_step"], 1)})
         assert not blocked, f"the page tried to reach the network: {blocked[:5]}"
         print(f"kernel moved the handle {start_distance:.1f} -> {distance:.1f} px in {state['step']} steps "
               f"({state['ms_per_step']:.0f} ms/step)")
