@@ -7,7 +7,9 @@ says which network to rebuild, how raw values map to its [0, 1] input and what i
   the first pixel re-positioned so the image covers the same patch of the patient, values in the
   source's units (HU for CT). Multi-frame files need ``--frame``.
 * NIfTI in → NIfTI out with the scaled affine: a 3-D model (``spatial_dims == 3``) runs on the volume;
-  a 2-D model runs on every slice along the last axis and upscales the first two.
+  a 2-D model runs on every slice along the last axis and upscales the first two. The new origin puts
+  each input voxel where the model was trained to expect it in its block (the card's ``sample_offset``,
+  e.g. ``scale // 2`` for notebook 03's nearest-decimated LR; block centres when it has none).
 * PNG / JPEG / TIFF in → picture out (PNG 8- or 16-bit like the input; TIFF keeps float values).
 
 Inference is tiled (``ganbook.sr.tiling.tiled_apply``), so memory stays bounded on large inputs. The
@@ -180,7 +182,7 @@ def upscale_file(checkpoint, input_path, output_path, *, tile: int | None = None
         spacing_out = None if src.spacing is None else tuple(v / s for v in src.spacing[-2:])
         return _summary(card, raw.shape, y.shape, src.spacing, spacing_out, out, warns)
     if name.endswith(VOLUME_SUFFIXES):
-        from .data.nifti import read_volume, write_nifti
+        from .data.nifti import read_volume, upsampled_affine, write_nifti
 
         if not oname.endswith((".nii", ".nii.gz")):
             raise DataError(out, "must be a NIfTI file (.nii or .nii.gz) for a volume input", "rename the output")
@@ -194,7 +196,12 @@ def upscale_file(checkpoint, input_path, output_path, *, tile: int | None = None
             y = np.stack([super_resolve(model, card, sl, tile=tile, overlap=overlap, device=dev) for sl in slices], -1)
             factors = (s, s, 1)
         y = from_unit(y, bounds)
-        write_nifti(out, y, src, scale=factors, description=f"ganbook {card.method} x{s}")
+        # The output grid follows where the model assumes each LR voxel sits in its HR block.
+        offset = card.config.get("sample_offset")
+        offsets = None if offset is None else tuple(float(offset) if f > 1 else 0.0 for f in factors)
+        src_affine = src.affine if src.affine is not None else np.eye(4)
+        write_nifti(out, y, src, scale=factors, affine=upsampled_affine(src_affine, factors, offsets),
+                    description=f"ganbook {card.method} x{s}")
         spacing_out = None if src.spacing is None else tuple(v / f for v, f in zip(src.spacing, factors))
         return _summary(card, src.array.shape, y.shape, src.spacing, spacing_out, out, warns)
     if name.endswith(IMAGE_SUFFIXES):

@@ -98,6 +98,29 @@ def test_a_3d_model_upscales_a_nifti_volume_with_a_scaled_affine(tmp_path):
     assert np.median(err) < 1e-3 and err.max() < 2.0  # exact away from cuts; a cross-fade (≤ 2 % of range) near them
 
 
+def test_a_3d_model_trained_on_decimated_voxels_gets_the_output_grid_it_was_trained_for(tmp_path):
+    import nibabel as nib
+
+    from ganbook.brain3d import sr_affine
+
+    torch.manual_seed(0)
+    model = SRResNet(num_features=4, num_blocks=1, upsample_features=8, scale=2, spatial_dims=3,
+                     residual_interp=True, sample_offset=1)
+    card = ModelCard(model="srresnet", config=vars(model.config) | {}, method="SRGAN3D", scale=2, spatial_dims=3,
+                     modality="mr", intensity={"kind": "percentile", "low": 0.0, "high": 99.5},
+                     degradation="blur_nearest", trained_spacing=[2.0, 2.0, 2.0])
+    ckpt = save_sr_model(tmp_path / "srresnet3d", model, card)
+    affine = np.diag([2.0, 2.0, 2.0, 1.0])
+    affine[:3, 3] = [-10, 5, 3]
+    vol = np.random.default_rng(1).random((6, 6, 6)).astype(np.float32) * 100
+    nib.save(nib.Nifti1Image(vol, affine), tmp_path / "in.nii.gz")
+    upscale_file(ckpt, tmp_path / "in.nii.gz", tmp_path / "out.nii.gz")
+    out = nib.load(tmp_path / "out.nii.gz")
+    # LR voxel i sits at HR voxel 2 i + 1: the first HR voxel is one new voxel (1 mm) before the first LR one
+    np.testing.assert_allclose(out.affine[:3, 3], [-11.0, 4.0, 2.0])
+    np.testing.assert_allclose(out.affine, sr_affine(affine, 2, 1))
+
+
 def test_a_2d_model_upscales_each_nifti_slice_in_plane_only(tmp_path):
     import nibabel as nib
 

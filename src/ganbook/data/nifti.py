@@ -100,17 +100,27 @@ def read_nifti(path: str | os.PathLike, **kwargs) -> ImageData:
     return read_volume(path, **kwargs)
 
 
-def upsampled_affine(affine: np.ndarray, scale: float | Sequence[float]) -> np.ndarray:
-    """The affine of a volume upsampled by ``scale`` that covers the same box in world space.
+def upsampled_affine(affine: np.ndarray, scale: float | Sequence[float],
+                     offset: float | Sequence[float] | None = None) -> np.ndarray:
+    """The affine of a volume upsampled by ``scale`` from the grid of ``affine``.
 
-    Column ``k`` (voxel step along axis ``k``) is divided by ``scale[k]``; the origin moves by
-    ``(1/s - 1)/2`` old voxels along every axis, because voxel centres sit half a voxel inside the edge.
+    Column ``k`` (voxel step along axis ``k``) is divided by ``scale[k]``. The origin depends on where
+    each old voxel sits inside its block of ``scale`` new voxels (``offset``, in new voxels): by default
+    the block centre, ``(s - 1) / 2``, so the new grid covers the same box in world space (voxel
+    centres sit half a voxel inside the edge); a model trained on LR voxels sampled elsewhere (e.g.
+    nearest decimation at ``s // 2``) needs its own ``offset``.
+
+    Args:
+        affine: the old (4, 4) voxel-to-world affine.
+        scale: upsampling factor per axis (or one for all).
+        offset: position of old voxel ``i`` as new voxel ``i * scale + offset``, per axis or one for all.
     """
     affine = np.asarray(affine, dtype=np.float64)
     s = np.broadcast_to(np.asarray(scale, dtype=np.float64), (3,))
+    off = (s - 1.0) / 2.0 if offset is None else np.broadcast_to(np.asarray(offset, dtype=np.float64), (3,))
     out = affine.copy()
     out[:3, :3] = affine[:3, :3] / s
-    out[:3, 3] = affine[:3, 3] + affine[:3, :3] @ ((1.0 / s - 1.0) / 2.0)
+    out[:3, 3] = affine[:3, 3] - out[:3, :3] @ off
     return out
 
 
