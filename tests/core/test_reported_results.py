@@ -41,6 +41,23 @@ def test_every_super_resolution_result_has_a_learned_model_beating_every_interpo
         assert max(learned.values()) > max(base.values()), f"{notebook} {group}: {sel}"
 
 
+def test_non_saturating_gan_recovers_at_least_seven_of_eight_ring_modes():
+    rows = _rows("00_gan_fundamentals")
+    assert _value(rows, task="mode_coverage", dataset="ring8", method="nonsaturating", metric="modes_recovered") >= 7
+
+
+def test_rwman_psnr_model_beats_bicubic_by_one_and_a_half_db_on_held_out_ct():
+    rows = _rows("01_medsrgan")
+    rwman = _value(rows, task="super_resolution", dataset="ct", method="RWMAN(P)", metric="psnr")
+    assert rwman - _value(rows, task="super_resolution", dataset="ct", method="bicubic", metric="psnr") >= 1.5
+
+
+def test_srresnet3d_psnr_model_beats_tricubic_by_one_and_a_half_db_on_the_held_out_slab():
+    rows = _rows("03_brain_mri_3d")
+    task = dict(task="sr_x2_blur_nearest", dataset="mni152_t1", metric="psnr")
+    assert _value(rows, method="SRResNet3D(P)", **task) - _value(rows, method="tricubic", **task) >= 1.5
+
+
 def test_retinal_rrdb_psnr_model_beats_bicubic_by_half_a_db_on_held_out_fundus():
     rows = _rows("02_retinal_esrgan")
     rrdb = _value(rows, dataset="retina", method="RRDB(P)", metric="psnr")
