@@ -1,0 +1,33 @@
+"""3-D brain-MRI super-resolution (notebook 03): Sánchez & Vilaplana's 3-D SRGAN on patches of a T1 volume.
+
+Our choices where the papers are silent (also stated in the notebook): intensities are mapped per
+volume from the LR input's 0.5th–99.5th percentiles to [0, 1] (the paper scaled each patch by its
+max); the generator predicts a residual over trilinear interpolation from the true sample positions
+(``residual_interp``, ``sample_offset = s//2``), so it starts at the baseline; bf16 autocast and
+channels-last memory on CPU; no flip augmentation (flips move nearest-decimated samples at even scales).
+Metrics: PSNR and SSIM inside the brain mask, in raw intensity units with the dataset window (0–255
+for the MNI template) as the data range.
+
+Submodules, bottom-up (every name below is re-exported here, ``from ganbook import brain3d as B``):
+
+* :mod:`~ganbook.brain3d.config` — :class:`Brain3DConfig`, ``PROFILES`` (smoke / demo / paper), ``DEGRADATIONS``;
+* :mod:`~ganbook.brain3d.data` — the two degradations (methods.md §7), the intensity window, LR / SR grid
+  affines, :class:`Case` and :func:`load_case`, the paired patch sampler;
+* :mod:`~ganbook.brain3d.training` — the method (methods.md §4(c), §8.4): generator, discriminator, the
+  SRResNet3D(P) → SRGAN3D run :func:`train_models`, :func:`save_model`, :func:`describe`;
+* :mod:`~ganbook.brain3d.evaluation` — tiled whole-volume inference, interpolation baselines, masked
+  metrics, NIfTI output;
+* :mod:`~ganbook.brain3d.figures` — orthogonal slice figures and the ipywidgets slice viewer.
+"""
+from __future__ import annotations
+
+from .config import DEGRADATIONS, PROFILES, Brain3DConfig
+from .data import Case, degrade_volume, intensity_window, load_case, lr_affine, make_sampler, sr_affine
+from .evaluation import baselines, evaluate, save_volume, super_resolve
+from .figures import VIEWS, orthogonal_figure, slice_viewer
+from .training import TrainedModels, build_discriminator, build_generator, describe, save_model, train_models
+
+__all__ = ["Brain3DConfig", "PROFILES", "DEGRADATIONS", "Case", "degrade_volume", "intensity_window", "load_case",
+           "lr_affine", "sr_affine", "build_generator", "build_discriminator", "make_sampler", "TrainedModels",
+           "train_models", "super_resolve", "baselines", "evaluate", "save_model", "save_volume",
+           "orthogonal_figure", "slice_viewer", "describe"]

@@ -1,0 +1,180 @@
+"""What the notebook shows: the before/after widget, hallucination and lesion figures, the worded conclusion."""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+from scipy import ndimage
+
+from ..data.degrade import average_pool
+from ..data.dicom import WINDOWS
+from .config import HU_WINDOW, METHODS, to_hu
+from .lesions import LesionStudy
+
+
+# ------------------------------------------------------------------------------------------- widget
+BANNER = "Research and teaching only — not for diagnosis"
+
+
+def comparison_widget(images: Mapping[str, np.ndarray], reference: str = "bicubic", hu: bool = True):
+    """Before/after split view: drag the split between ``reference`` and a chosen method, pick a window.
+
+    Args:
+        images: name → HR-sized image in [0, 1] (e.g. {"HR", "bicubic", "RWMAN(P)", "MedSRGAN"}).
+        reference: shown left of the split.
+        hu: images are CT ([0, 1] = [−1024, 1024] HU) and get the lung / soft-tissue window presets.
+
+    Returns:
+        An ``ipywidgets.VBox`` (display it).
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    names = [n for n in images if n != reference]
+    windows = {"lung [-1200, 0]": WINDOWS["lung"], "soft tissue [-160, 240]": WINDOWS["soft_tissue"],
+               "full [-1024, 1024]": HU_WINDOW} if hu else {"full [0, 1]": (0.0, 1.0)}
+    method = w.Dropdown(options=names, value=names[-1], description="right")
+    window = w.Dropdown(options=list(windows), description="window")
+    split = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, description="split", continuous_update=False)
+    out = w.Output()
+
+    def render(change=None):
+        with out:
+            out.clear_output(wait=True)
+            fig = split_view(images[reference], images[method.value], split.value, windows[window.value], hu,
+                             f"{reference} | {method.value}")
+            plt.show()
+
+    for control in (method, window, split):
+        control.observe(render, names="value")
+    render()
+    return w.VBox([w.HTML(f"<b style='color:#b00'>{BANNER}</b>"), w.HBox([method, window]), split, out])
+
+
+def split_view(left: np.ndarray, right: np.ndarray, position: float, window, hu: bool, title: str = ""):
+    """One figure: ``left`` up to ``position`` of the width, ``right`` after it, in ``window``."""
+    import matplotlib.pyplot as plt
+
+    conv = to_hu if hu else (lambda x: x)
+    a, b = conv(left), conv(right)
+    cut = int(round(position * a.shape[1]))
+    img = np.concatenate([a[:, :cut], b[:, cut:]], axis=1)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.imshow(img, cmap="gray", vmin=window[0], vmax=window[1])
+    ax.axvline(cut - 0.5, color="y", lw=0.8)
+    ax.set_title(f"{title}\n{BANNER}", fontsize=8)
+    ax.axis("off")
+    return fig
+
+
+# ------------------------------------------------------------------------------------------ figures
+def crop_box(mask: np.ndarray, size: int) -> tuple[int, int, int]:
+    """A (row, col, size) square centred on the mask's centre of mass, kept inside the image."""
+    size = min(size, *mask.shape)
+    r, c = (int(v) for v in ndimage.center_of_mass(mask)) if mask.any() else (mask.shape[0] // 2, mask.shape[1] // 2)
+    r = int(np.clip(r - size // 2, 0, mask.shape[0] - size))
+    c = int(np.clip(c - size // 2, 0, mask.shape[1] - size))
+    return r, c, size
+
+
+def hallucination_figure(out: Mapping[str, np.ndarray], box: tuple[int, int, int], hu: bool = True):
+    """Per SR method: the crop, |SR − HR|, the consistency residual avgpool(SR) − LR, and SR − RWMAN(P).
+
+    A faithful model keeps the consistency residual near zero; structure in "SR − RWMAN(P)" that is
+    absent from "|SR − HR|"'s counterpart for RWMAN(P) is what the GAN added beyond the PSNR model.
+    """
+    import matplotlib.pyplot as plt
+
+    conv = to_hu if hu else (lambda x: x)
+    unit = 2048.0 if hu else 1.0
+    r, c, s = box
+    cut = (slice(r, r + s), slice(c, c + s))
+    lr_cut = (slice(r // 4, (r + s) // 4), slice(c // 4, (c + s) // 4))
+    fig, axes = plt.subplots(len(METHODS), 4, figsize=(8.4, 2.2 * len(METHODS)), squeeze=False)
+    win = WINDOWS["soft_tissue"] if hu else (0.0, 1.0)
+    err_max = 0.05 * unit
+    for i, m in enumerate(METHODS):
+        sr = out[m]
+        residual = (average_pool(sr, 4) - out["LR"])[lr_cut] * unit
+        diff = (sr - out["RWMAN(P)"])[cut] * unit
+        panels = [(conv(sr)[cut], "gray", *win, f"{m}"), (np.abs(sr - out["HR"])[cut] * unit, "magma", 0, err_max, "|SR − HR|"),
+                  (residual, "RdBu_r", -err_max / 2, err_max / 2, "avgpool(SR) − LR"),
+                  (diff, "RdBu_r", -err_max / 2, err_max / 2, "SR − RWMAN(P)")]
+        for ax, (img, cmap, lo, hi, title) in zip(axes[i], panels):
+            im = ax.imshow(img, cmap=cmap, vmin=lo, vmax=hi)
+            ax.set_title(title, fontsize=7)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == len(METHODS) - 1 and cmap != "gray":
+                fig.colorbar(im, ax=ax, orientation="horizontal", fraction=0.05, pad=0.04,
+                             label="HU" if hu else "[0, 1] units")
+    fig.suptitle(BANNER, color="#b00", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def lesion_figure(study: LesionStudy):
+    """AUC and d′ against lesion contrast per method, and one lesion patch per method and contrast."""
+    import matplotlib.pyplot as plt
+
+    methods = list(study.scores)
+    fig = plt.figure(figsize=(9, 3.2 + 1.1 * len(methods)))
+    top = fig.add_gridspec(2, 2, height_ratios=[3.0, 1.1 * len(methods)], hspace=0.35)
+    for k, key in enumerate(("auc", "dprime")):
+        ax = fig.add_subplot(top[0, k])
+        for m in methods:
+            ax.plot(study.contrasts, [study.scores[m][c][key] for c in study.contrasts], "-o", ms=3, label=m)
+        ax.set_xlabel("nodule contrast (HU)")
+        ax.set_ylabel({"auc": "AUC (CHO)", "dprime": "d′ (CHO)"}[key])
+        if key == "auc":
+            ax.axhline(0.5, ls=":", color="gray", lw=0.8)
+            ax.legend(fontsize=7, frameon=False)
+    grid = top[1, :].subgridspec(len(methods), len(study.contrasts), hspace=0.05, wspace=0.05)
+    for i, m in enumerate(methods):
+        for j, c in enumerate(study.contrasts):
+            ax = fig.add_subplot(grid[i, j])
+            if j < len(study.examples[m]):
+                ax.imshow(study.examples[m][j], cmap="gray", vmin=-160, vmax=240)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j == 0:
+                ax.set_ylabel(m, fontsize=7)
+            if i == 0:
+                ax.set_title(f"+{c:g} HU", fontsize=7)
+    fig.suptitle(f"Lesion detectability on held-out CT ({study.n_present} lesion-present and as many lesion-absent "
+                 f"sites per contrast) — {BANNER}", fontsize=8)
+    return fig
+
+
+def conclusion(scores: Mapping[str, Mapping[str, Mapping[str, float]]], study: LesionStudy) -> str:
+    """Plain-language findings computed from the measured numbers (no claim without its number)."""
+    lines = []
+    for ds, s in scores.items():
+        best = max(METHODS, key=lambda m: s[m]["psnr"])
+        lines.append(f"{ds.upper()}: highest PSNR inside the body: {best} ({s[best]['psnr']:.2f} dB; bicubic "
+                     f"{s['bicubic']['psnr']:.2f} dB, RWMAN(P) {s['RWMAN(P)']['psnr']:.2f} dB, MedSRGAN "
+                     f"{s['MedSRGAN']['psnr']:.2f} dB).")
+    sr = [m for m in study.scores if m != "HR"]
+    mean_auc = {m: float(np.mean([study.scores[m][c]["auc"] for c in study.contrasts])) for m in study.scores}
+    top = max(mean_auc[m] for m in sr)
+    # differences below the AUC's standard error (Hanley & McNeil, averaged over contrasts) are ties
+    margin = max(0.005, float(np.mean([study.scores[m][c].get("auc_se", 0.0) for m in sr for c in study.contrasts])))
+    best = [m for m in sr if mean_auc[m] >= top - margin]
+    lines.append(f"Lesions: mean CHO AUC over {', '.join(f'{c:g}' for c in study.contrasts)} HU — "
+                 + ", ".join(f"{m} {mean_auc[m]:.3f}" for m in study.scores)
+                 + f" (standard error about {margin:.3f}). Of the super-resolved images, {' and '.join(best)} "
+                 + ("preserved the inserted nodules best" if len(best) == 1 else
+                    "preserved the inserted nodules equally well within that error")
+                 + (f"; all stay below HR itself ({mean_auc['HR']:.3f}): none recovers what 4x4 pooling removed."
+                    if "HR" in mean_auc and top < mean_auc["HR"] - margin else "."))
+    inv = {m: study.false[m]["invented"] for m in study.false}
+    ref = inv.get("bicubic", 0)
+    extra = {m: inv[m] - ref for m in inv if m != "bicubic" and inv[m] > ref}
+    lines.append(f"False lesions (blobs ≥ {study.threshold_hu:g} HU centre-surround contrast in SR of lesion-free "
+                 "slices with no HR blob within 4 px): " + ", ".join(f"{m} {v}" for m, v in inv.items()) + ". "
+                 + ("; ".join(f"{m} made {d} more than bicubic interpolation" for m, d in extra.items())
+                    + " — lesion-like structure that is not in the HR slice, i.e. invented." if extra else
+                    "No network produced more such blobs than bicubic interpolation: no invented lesions at "
+                    "this threshold.")
+                 + " HR blobs lost: " + ", ".join(f"{m} {study.false[m]['lost']}" for m in study.false) + ".")
+    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""Retinal-ESRGAN (notebook 02): ESRGAN adapted to colour fundus photographs.
+
+The Retinal-ESRGAN paper (Deepthi & Shastry, IEEE Access 2023) was not available to us, so this is
+ESRGAN (Wang et al. 2018; methods.md §3, §8.3) applied to fundus images. What is ESRGAN:
+
+* generator RRDBNet (``ganbook.models``), VGG-style discriminator sized to the HR patch;
+* stage 1 "RRDB(P)": L1 only (PSNR-oriented); stage 2 "ESRGAN": from stage 1 with
+  L_percep + 5e-3·RaGAN + 1e-2·L1 (``ganbook.losses.ESRGAN``); Adam β1 0.9;
+* network interpolation θ = (1 − α)·θ_PSNR + α·θ_GAN.
+
+Our adaptations (each a choice, stated in the notebook):
+
+* ×4 at the data layer's working scale (the photo at 1/2 size, 704 px): at native size it is so
+  smooth that bicubic already reaches 42 dB and there is nothing to learn;
+* training on the upper band of the photo plus procedural fundus phantoms with sharp vessels
+  (``ganbook.data.fundus_phantom``); testing on the lower band and on the microaneurysm crop;
+* residual generator (``residual_interp=True``): it predicts the correction to bicubic, because a
+  plain RRDBNet trained for minutes on a CPU stays below bicubic;
+* patches centred on the field of view 90 % of the time; metrics inside the FOV mask;
+* ``demo``: nf32 nb4, a few hundred steps at a constant learning rate with an EMA of the weights
+  (decay 0.99), BasicSR's β2 = 0.99.
+
+Submodules, bottom-up (every name below is re-exported here, ``from ganbook import retinal_esrgan as R``):
+``config`` (:class:`RetinalESRGANConfig`, ``PROFILES``), ``data`` (fundus images, patch pairs, bicubic),
+``training`` (the two stages, network interpolation, inference, export) and ``evaluation`` (vessel-aware
+metrics in the FOV).
+"""
+from __future__ import annotations
+
+from .config import PROFILES, TILED_TOLERANCE, RetinalESRGANConfig
+from .data import FundusImage, bicubic, data_sources, degrade, make_sampler, test_images, training_images
+from .evaluation import Evaluation, evaluate, evaluate_all, find_microaneurysms, microaneurysm_contrast, vessel_box
+from .training import (alpha_name, build_generator, interpolated, model_card, save_model, super_resolve, train_gan,
+                       train_psnr)
+
+__all__ = ["RetinalESRGANConfig", "PROFILES", "TILED_TOLERANCE", "FundusImage", "training_images", "test_images",
+           "data_sources", "make_sampler", "build_generator", "degrade", "bicubic", "train_psnr", "train_gan",
+           "interpolated", "alpha_name", "super_resolve", "evaluate", "Evaluation", "evaluate_all",
+           "find_microaneurysms", "microaneurysm_contrast", "vessel_box", "model_card", "save_model"]
