@@ -73,7 +73,7 @@ def test_nbval_fails_when_library_behaviour_changes(tmp_path):
     """Plant a sign flip in the generator loss the notebook uses; its stored outputs must then disagree."""
     nb = nbformat.read(ROOT / "notebooks" / "00_gan_fundamentals.ipynb", as_version=4)
     plant = nbformat.v4.new_code_cell(
-        "import ganbook.fundamentals as _f\n"
+        "import ganbook.fundamentals.training as _f\n"
         "_orig = _f.generator_loss\n"
         "_f.generator_loss = lambda *a, **k: -_orig(*a, **k)  # planted bug\n")
     nb.cells.insert(1, plant)
