@@ -255,6 +255,51 @@ def test_drive_layout_of_tiff_images_and_gif_masks_loads_with_the_official_split
     assert train.extra["labels"][0].shape == (12, 10) and train.ids[0] == "21_training.tif"
 
 
+def test_chase_db1_layout_loads_split_by_child_with_both_eyes_together(workspace, tmp_path):
+    _use_real_manifest(workspace, "chase_db1")
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "CHASEDB1"
+    folder.mkdir()
+    for child in range(1, 15):
+        for eye in "LR":
+            stem = f"Image_{child:02d}{eye}"
+            Image.fromarray((rng.random((12, 10, 3)) * 255).astype(np.uint8)).save(folder / f"{stem}.jpg")
+            for observer in ("1stHO", "2ndHO"):
+                Image.fromarray(((rng.random((12, 10)) > 0.8) * 255).astype(np.uint8)).save(
+                    folder / f"{stem}_{observer}.png")
+    import_dataset("chase_db1", folder)
+    train, test = load("chase_db1", "train"), load("chase_db1", "test")
+    assert len(train) == 20 and len(test) == 8 and set(train.ids).isdisjoint(test.ids)
+    assert test.ids[:2] == ["Image_11L.jpg", "Image_11R.jpg"]
+    assert train.images[0].shape == (3, 12, 10) and train.extra["labels"][0].shape == (12, 10)
+
+
+def test_stare_layout_splits_the_labelled_images_and_never_loads_a_label_as_an_image(workspace, tmp_path):
+    import gzip
+    import io
+
+    _use_real_manifest(workspace, "stare")
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "stare"
+    folder.mkdir()
+
+    def ppm_gz(path, array):
+        buf = io.BytesIO()
+        Image.fromarray(array).save(buf, format="PPM")
+        path.write_bytes(gzip.compress(buf.getvalue()))
+
+    for n in range(1, 9):  # 8 images, the first 4 labelled by both observers (as the real archive: 20 of 397)
+        ppm_gz(folder / f"im{n:04d}.ppm.gz", (rng.random((12, 10, 3)) * 255).astype(np.uint8))
+        if n <= 4:
+            for observer in ("ah", "vk"):
+                ppm_gz(folder / f"im{n:04d}.{observer}.ppm.gz", ((rng.random((12, 10)) > 0.8) * 255).astype(np.uint8))
+    import_dataset("stare", folder)
+    train, test, everything = load("stare", "train"), load("stare", "test"), load("stare", "all")
+    assert train.ids == ["im0001.ppm.gz", "im0002.ppm.gz"] and test.ids == ["im0003.ppm.gz", "im0004.ppm.gz"]
+    assert len(everything) == 8 and not any(".ah." in i or ".vk." in i for i in everything.ids)
+    assert train.images[0].shape == (3, 12, 10) and train.extra["labels"][0].shape == (12, 10)
+
+
 def test_luna16_subsets_of_metaimage_scans_load_with_subset9_as_test(workspace, tmp_path):
     _use_real_manifest(workspace, "luna16")
     for subset in ("subset0", "subset9"):

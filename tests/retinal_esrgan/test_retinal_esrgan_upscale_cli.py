@@ -1,8 +1,9 @@
-"""A notebook-02 checkpoint works with ``python -m ganbook upscale`` on an RGB fundus PNG."""
+"""A notebook-02 checkpoint works with ``python -m ganbook upscale`` on RGB fundus PNG, JPEG and TIFF files."""
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -10,15 +11,17 @@ from ganbook import retinal_esrgan as R
 from ganbook.models import RRDBNet
 
 
-def test_upscale_cli_applies_a_saved_rrdb_checkpoint_to_a_png(tmp_path):
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif"])
+def test_upscale_cli_applies_a_saved_rrdb_checkpoint_to_a_fundus_picture_tiled(tmp_path, suffix):
     torch.manual_seed(0)
     model = RRDBNet(num_features=8, num_blocks=1, growth=4).eval()
     torch.nn.init.normal_(model.conv_last.weight, std=0.02)  # a model that differs from bicubic
     ckpt = R.save_model(tmp_path, model, "RRDB(P)", data="test", profile="smoke")
     rgb = (np.random.default_rng(0).random((20, 24, 3)) * 255).astype(np.uint8)
-    Image.fromarray(rgb).save(tmp_path / "fundus.png")
+    Image.fromarray(rgb).save(tmp_path / f"fundus{suffix}")
+    rgb = np.asarray(Image.open(tmp_path / f"fundus{suffix}").convert("RGB"))  # what the file holds (JPEG is lossy)
     proc = subprocess.run([sys.executable, "-m", "ganbook", "upscale", "--checkpoint", str(ckpt),
-                           str(tmp_path / "fundus.png"), str(tmp_path / "sr.png"), "--tile", "12", "--overlap", "4"],
+                           str(tmp_path / f"fundus{suffix}"), str(tmp_path / "sr.png"), "--tile", "12", "--overlap", "4"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = np.asarray(Image.open(tmp_path / "sr.png"))

@@ -108,18 +108,24 @@ def load_chase_db1(split: str) -> Dataset:
 
 
 def load_stare(split: str) -> Dataset:
-    """STARE: RGB (3, 605, 700), thresholded FOV masks, observer "ah" labels; split by image number."""
-    root = _root("stare")
-    paths = sorted(p for p in root.glob("im*.ppm*") if not p.name.endswith((".ah.ppm", ".vk.ppm", ".ah.ppm.gz")))
-    half = len(paths) // 2
-    paths = {"train": paths[:half], "test": paths[half:], "all": paths}[split]
+    """STARE: RGB (3, 605, 700), thresholded FOV masks, observer "ah" labels; split by image number.
 
-    def read(p: Path):
+    The split is over the labelled images (those with an ``imNNNN.ah.ppm(.gz)`` file; the full
+    archive has 397 images, 20 of them labelled): the first half by number trains, the second half
+    tests. A folder without any labels is split in halves by number.
+    """
+    root = _root("stare")
+    paths = sorted(p for p in root.glob("im*.ppm*") if re.fullmatch(r"im\d+\.ppm(\.gz)?", p.name))
+
+    def label_of(p: Path) -> Path | None:
         stem = p.name.split(".")[0]
         labels = [q for q in (root / f"{stem}.ah.ppm", root / f"{stem}.ah.ppm.gz") if q.exists()]
-        return _fundus_item(p, None, labels[0] if labels else None)
+        return labels[0] if labels else None
 
-    return _dataset("stare", split, "fundus", 2, paths, read, "[0,1]")
+    labelled = [p for p in paths if label_of(p) is not None] or paths
+    half = len(labelled) // 2
+    paths = {"train": labelled[:half], "test": labelled[half:], "all": paths}[split]
+    return _dataset("stare", split, "fundus", 2, paths, lambda p: _fundus_item(p, None, label_of(p)), "[0,1]")
 
 
 def _ct_item(image) -> dict[str, Any]:
