@@ -37,7 +37,7 @@ def test_canvas_has_explicit_css_size_and_maps_buffer_pixels_to_image_pixels(G, 
     assert wd.to_canvas(10.0, 20.0) == (42.0, 82.0)
 
 
-def test_click_handle_then_target_then_start_moves_the_handle_towards_the_target(G, w, tmp_path):
+def test_click_handle_then_target_then_start_steps_the_edit_changes_the_image_and_logs_it(G, w, tmp_path):
     log = tmp_path / "events.json"
     wd = DragWidget(G, w, scale=4, runner="manual", config=DragConfig(max_steps=6), events_path=log)
     image0 = wd.image.copy()
@@ -137,3 +137,34 @@ def test_event_log_path_comes_from_the_environment(G, w, tmp_path, monkeypatch):
     click(wd, 5.0, 5.0)
     events = json.loads((tmp_path / "ev.json").read_text())["events"]
     assert events[0]["type"] == "init" and events[1] == {**events[1], "type": "mouse_down", "x": 5.0, "y": 5.0}
+
+
+def test_stop_then_start_continues_the_same_edit_and_undo_restores_the_start_latent(G, w):
+    wd = DragWidget(G, w, scale=4, runner="manual", config=DragConfig(max_steps=8, stop_distance=0.0),
+                    events_path=None)
+    image0, w0 = wd.image.copy(), wd.w.clone()
+    click(wd, 34.0, 34.0)
+    click(wd, 98.0, 66.0)
+    wd.start()
+    for _ in range(3):
+        wd.tick()
+    wd.stop()
+    session = wd.session
+    assert not wd.running and wd.steps_done == 3 and not wd.tick()
+    wd.start()  # continues: same session, same optimiser state
+    while wd.tick():
+        pass
+    assert wd.session is session and wd.steps_done == 8 and not torch.equal(wd.w, w0)
+    wd.undo()  # the completed drag is one undo step
+    assert torch.equal(wd.w, w0) and np.array_equal(wd.image, image0)
+    assert wd.pairs == [[[8.0, 8.0], [24.0, 16.0]]]
+
+
+def test_dragging_a_handle_moves_the_handle_and_keeps_its_target(G, w):
+    wd = DragWidget(G, w, scale=4, runner="manual", events_path=None)
+    click(wd, 34.0, 34.0)  # handle (8, 8)
+    click(wd, 98.0, 66.0)  # target (24, 16)
+    wd.on_mouse_down(34.0, 34.0)  # grab the handle
+    wd.on_mouse_move(42.0, 38.0)
+    wd.on_mouse_up(50.0, 42.0)
+    assert wd.pairs == [[[12.0, 10.0], [24.0, 16.0]]]
