@@ -38,13 +38,13 @@
 # | `demo`: nf 32, 4 RRDBs, a few hundred steps per stage (printed below), BasicSR's Adam β2 = 0.99 | the paper's 23 blocks and 1.4 M steps need a GPU (`paper` profile) |
 # | metrics inside the **field-of-view mask**, vessel and microaneurysm measures | the black border is not retina |
 #
-# Run it top to bottom. `profile`: `smoke` (seconds, tests), `demo` (default, about 5 minutes on 2
+# Run it top to bottom. `profile`: `smoke` (seconds, tests), `demo` (default, a few minutes on 2
 # CPU cores), `paper` (ESRGAN's sizes and schedules on DRIVE/STARE/CHASE_DB1; a GPU job).
 
 # %% tags=["parameters"]
 from typing import Optional
 
-profile: str = "demo"  # smoke (seconds, for tests) | demo (about 5 minutes on 2 CPU cores) | paper (ESRGAN sizes, GPU)
+profile: str = "demo"  # smoke (seconds, for tests) | demo (a few minutes on 2 CPU cores) | paper (ESRGAN sizes, GPU)
 seed: int = 0  # seed for data, initialisation and sampling
 device: str = "auto"  # auto (cuda > mps > cpu) | cpu | cuda | mps
 interactive: bool = True  # show the alpha slider (papermill passes False: figures only)

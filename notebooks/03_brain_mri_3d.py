@@ -64,7 +64,7 @@
 # %% tags=["parameters"]
 from typing import Optional
 
-profile: str = "demo"  # smoke (seconds, for tests) | demo (about 5 minutes on a 2-core CPU) | paper (128x128x92 patches, IXI, GPU)
+profile: str = "demo"  # smoke (seconds, for tests) | demo (a few minutes on a 2-core CPU) | paper (128x128x92 patches, IXI, GPU)
 seed: int = 0  # seed for patch sampling, initialisation and labels
 device: str = "auto"  # auto (cuda > mps > cpu) | cpu | cuda | mps
 interactive: bool = True  # show the slice viewer (papermill passes False: figures only)

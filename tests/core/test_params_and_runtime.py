@@ -67,7 +67,8 @@ def test_notebook_parameter_typo_fails_listing_declared_parameters():
 
 
 def test_device_auto_picks_cpu_here_and_a_forced_missing_accelerator_is_explained(monkeypatch):
-    assert select_device("auto").type == ("cuda" if torch.cuda.is_available() else select_device("auto").type)
+    assert select_device("auto").type == ("cuda" if torch.cuda.is_available() else
+                                          "mps" if torch.backends.mps.is_available() else "cpu")
     assert select_device("cpu").type == "cpu"
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="not available here; available: cpu"):
@@ -76,6 +77,15 @@ def test_device_auto_picks_cpu_here_and_a_forced_missing_accelerator_is_explaine
     assert select_device("auto").type == "cpu"
     with pytest.raises(ValueError, match="not one of"):
         select_device("tpu")
+
+
+@pytest.mark.parametrize("cuda, mps, expected", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_auto_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    monkeypatch.delenv("GANBOOK_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert select_device("auto").type == expected
+    assert select_device("cpu").type == "cpu"  # forcing always wins
 
 
 def test_same_seed_gives_same_numbers():

@@ -31,13 +31,11 @@ def content_features(path: str | None = None):
         ``(features, is_pretrained, message)`` from :func:`ganbook.models.perceptual_backbone`.
     """
     if path is None:
-        from ..data.errors import DataError
-        from ..data.fetch import weights_file
+        from ..data.fetch import location, weights_file
 
-        try:
-            path = str(weights_file("vgg19"))
-        except DataError:
-            path = None
+        # Never imported: the documented pixel fallback. Imported but wrong (checksum, missing file): an error,
+        # never a silent fallback (weights_file raises, naming the file and what to do).
+        path = None if location("vgg19") is None else str(weights_file("vgg19"))
     return perceptual_backbone(path, MEDSRGAN_LAYERS)
 
 
