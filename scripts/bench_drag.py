@@ -26,6 +26,7 @@ def main(argv=None) -> int:
     ap.add_argument("--landmarks", action="store_true", help="also run the landmark benchmark")
     ap.add_argument("--pairs", type=int, default=16, help="pairs per setting for --landmarks")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=None, help="also write the measurements as JSON here (atomic)")
     args = ap.parse_args(argv)
 
     import numpy as np
@@ -76,6 +77,10 @@ def main(argv=None) -> int:
           f"mean {statistics.mean(steps):.0f} steps")
     ok = ms <= 60 and statistics.mean(secs) <= 5
     print(f"acceptance (<= 60 ms/step, typical edit <= 5 s): {'PASS' if ok else 'FAIL'}")
+    summary = {"resolution": res, "threads": torch.get_num_threads(), "ms_per_step_median": round(ms, 2),
+               "edit_move_px": args.move, "edit_seconds": [round(x, 3) for x in secs], "edit_steps": steps,
+               "edit_final_distance_px": [round(x, 3) for x in dists],
+               "edit_seconds_mean": round(statistics.mean(secs), 3), "acceptance_pass": ok}
 
     if args.landmarks:
         from ganbook.drag.benchmark import BenchmarkConfig, run_landmark_benchmark
@@ -86,6 +91,11 @@ def main(argv=None) -> int:
               f"regressor test error {meta['report']['test_error_px']:.2f} px):")
         for row in out["rows"]:
             print(f"  {row['task']:<26} {row['method']:<24} {row['metric']:<18} {row['value']:.3f}")
+        summary["landmark_benchmark"] = out["rows"]
+    if args.out:
+        from ganbook.io import atomic_write_json
+
+        print(f"written {atomic_write_json(args.out, summary)}")
     return 0
 
 

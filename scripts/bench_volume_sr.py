@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--overlap", type=int, default=None, help="LR tile overlap (default: the demo profile's)")
     parser.add_argument("--tile-batch", type=int, default=None, help="tiles per model call")
     parser.add_argument("--fp32", action="store_true", help="disable bf16 autocast")
+    parser.add_argument("--out", default=None, help="also write the result as JSON here (atomic)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -66,6 +67,10 @@ def main(argv: list[str] | None = None) -> dict:
               "peak_rss_mb": peak_rss_mb(), "peak_rss_mb_before_inference": rss_before,
               "finite": bool(np.isfinite(sr).all())}
     print(json.dumps(result))
+    if args.out:
+        from ganbook.io import atomic_write_json
+
+        atomic_write_json(args.out, result)
     return result
 
 
