@@ -23,8 +23,8 @@
 # target, while **point tracking** re-locates the handles in every new image.
 #
 # The official code needs NVIDIA's StyleGAN2 checkpoints and a GPU. Here everything runs on a
-# laptop CPU: a small StyleGAN2 (pure PyTorch, `ganbook.models.stylegan2`) trained for about 70
-# minutes on 2 cores on **procedural cartoon faces** whose landmarks are known exactly
+# laptop CPU: a small StyleGAN2 (pure PyTorch, `ganbook.models.stylegan2`) trained for about two
+# hours on one CPU thread on **procedural cartoon faces** whose landmarks are known exactly
 # (`ganbook.drag.faces`), DragGAN itself (`ganbook.drag.draggan`), GAN inversion of a "real" image,
 # an interactive editor, and the paper's landmark benchmark (Table 1).
 #
@@ -272,6 +272,14 @@ axes[2].plot(*nose, "o", color="#ff2020", ms=4)
 axes[2].plot(*target, "o", color="#2060ff", ms=4)
 run.save_figure(fig, "inversion")
 plt.show()
+
+# %% [markdown]
+# Read the table as two questions. *Did the inversion find the face?* PSNR rises from W to W+ to
+# pivotal tuning: W+ and PTI fit details one shared $w$ cannot. *Did the drag work?* The detected
+# nose ends closer to its target than in the un-edited inversion, but usually not on it: after
+# pivotal tuning the generator fits this one face closely, which is what makes the edit faithful to
+# the photo and also what makes large edits of it harder (the paper's real-image edits have the same
+# trade-off). Compare with the gallery: edits of generated faces start *on* the manifold.
 
 # %% [markdown]
 # ## 6 · The landmark benchmark (after the paper's Table 1)

@@ -232,7 +232,7 @@ def load_generator(path: str | Path | None = None, device="cpu") -> Generator:
         path = shipped_checkpoint()
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing; regenerate it with "
-                                    "`python scripts/train_faces_gan.py --minutes 70 --out src/ganbook/assets/faces64`")
+                                    "`python scripts/train_faces_gan.py --steps 4200 --threads 1 --out src/ganbook/assets/faces64`")
     tensors, meta = load_checkpoint(path)
     if meta.get("kind") != "stylegan2-generator":
         raise ValueError(f"{path}: not a StyleGAN2 generator checkpoint (kind={meta.get('kind')!r})")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Tiled vs one-shot inference of a trained demo RRDB (receptive field far beyond the overlap, so the
-# cross-fade is not bit-exact): measured max |Δ| ≈ 1e-3 on [0, 1] values; this is the bound we test.
+# Tiled vs one-shot inference of a trained RRDB (receptive field beyond the overlap, so the cross-fade
+# is not bit-exact): max |Δ| on [0, 1] values measured 1.9e-5 for the demo model on the full photo
+# (overlap 16 LR px) and up to ~1e-3 for small overlaps in the unit tests; this is the bound we test.
 TILED_TOLERANCE = 1e-2
 
 
