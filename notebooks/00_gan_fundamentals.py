@@ -46,6 +46,7 @@ import numpy as np
 
 import ganbook
 from ganbook import fundamentals as F
+from ganbook.io import sha256_file
 from ganbook.losses import GAN_LOSSES
 from ganbook.plotting import image_grid, loss_curves, points
 
@@ -257,6 +258,7 @@ if run.interactive:
 # mean the GAN memorised its training set).
 
 # %%
+run.add_data("scikit-learn digits.csv.gz", sha256_file(F.digits_file()))  # recorded in the figures' provenance
 digits = F.train_digits(cfg, seed=seed, device=run.device)
 fake = digits.samples(500, seed=seed)
 (_, _), (x_test, _) = F.load_digits_split(seed)

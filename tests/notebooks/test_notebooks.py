@@ -68,10 +68,23 @@ def test_a_wrongly_typed_parameter_is_refused(tmp_path):
     assert proc.returncode == 2 and "'steps' expects int | None, got 'many'" in proc.stderr
 
 
+def _nbval_alone(notebook: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    """nbval on one notebook copy with the suite's flags, outside this test session."""
+    env = {**os.environ, "GANBOOK_PROFILE": "smoke", "GANBOOK_REPORTS_DIR": str(tmp_path / "reports")}
+    return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir",
+                           str(tmp_path), "-c", os.devnull, "--nbval", "--nbval-current-env",
+                           "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), "--noconftest",
+                           str(notebook)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+
+
 @pytest.mark.slow
 def test_nbval_fails_when_library_behaviour_changes(tmp_path):
     """Plant a sign flip in the generator loss the notebook uses; its stored outputs must then disagree."""
     nb = nbformat.read(ROOT / "notebooks" / "00_gan_fundamentals.ipynb", as_version=4)
+    control = tmp_path / "control.ipynb"
+    nbformat.write(nb, control)
+    proc = _nbval_alone(control, tmp_path)  # the same copy and flags without the bug pass
+    assert proc.returncode == 0, proc.stdout[-2000:]
     plant = nbformat.v4.new_code_cell(
         "import ganbook.fundamentals.training as _f\n"
         "_orig = _f.generator_loss\n"
@@ -79,11 +92,7 @@ def test_nbval_fails_when_library_behaviour_changes(tmp_path):
     nb.cells.insert(1, plant)
     target = tmp_path / "planted.ipynb"
     nbformat.write(nb, target)
-    env = {**os.environ, "GANBOOK_PROFILE": "smoke", "GANBOOK_REPORTS_DIR": str(tmp_path / "reports")}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir",
-                           str(tmp_path), "-c", os.devnull, "--nbval", "--nbval-current-env",
-                           "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), "--noconftest", str(target)],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+    proc = _nbval_alone(target, tmp_path)
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert re.search(r"1 failed", proc.stdout)
-    assert "modes_recovered" in proc.stdout  # the mode-coverage table is what changed
+    assert re.search(r"modes_recovered.*\n(.*\n)*.*nonsaturating", proc.stdout)  # the mode-coverage table changed

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 # collapse_against_frozen_d and load_digits_split are outside __all__ (as before the split) but the notebook uses them
 from .config import PROFILES, FundamentalsConfig
-from .digits import DigitsGAN, digits_scores, load_digits_split, train_digits  # noqa: F401
+from .digits import DigitsGAN, digits_file, digits_scores, load_digits_split, train_digits  # noqa: F401
 from .mixtures import MIXTURES, Mixture, histogram_jsd, mode_coverage
 from .training import (MLPDiscriminator, MLPGenerator, ToyRun, collapse_against_frozen_d,  # noqa: F401
                        generator_gradient_at_rejection, optimal_discriminator, train_toy)
 
 __all__ = ["FundamentalsConfig", "PROFILES", "Mixture", "MIXTURES", "MLPGenerator", "MLPDiscriminator",
            "ToyRun", "train_toy", "mode_coverage", "histogram_jsd", "optimal_discriminator", "DigitsGAN",
-           "train_digits", "digits_scores", "generator_gradient_at_rejection"]
+           "train_digits", "digits_scores", "digits_file", "generator_gradient_at_rejection"]

@@ -1,6 +1,8 @@
 """The 8×8 digits GAN of notebook 00: scikit-learn's digits, a small MLP GAN and a classifier judge."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +26,13 @@ class DigitsGAN:
         z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed)).to(_device(self.G))
         with torch.no_grad():
             return ((self.G(z).clamp(-1, 1) + 1) * 8).reshape(n, 8, 8).cpu().numpy()  # back to 0..16
+
+
+def digits_file() -> Path:
+    """The file scikit-learn reads the 8×8 digits from (for the provenance checksum)."""
+    import sklearn.datasets
+
+    return Path(sklearn.datasets.__file__).parent / "data" / "digits.csv.gz"
 
 
 def load_digits_split(seed: int = 0):
