@@ -225,7 +225,8 @@ for name, path in written.items():
 print("SR affine equals the HR slab affine:", bool(np.allclose(read_nifti(written["sr"]).affine, test.affine)))
 for method, model in models.items():
     B.save_model(run.checkpoint_dir / method.lower().replace("(", "_").replace(")", ""), model, cfg, method=method,
-                 degradation="blur_nearest", metrics={**scores[method], "tricubic_psnr": base}, profile=run.profile)
+                 degradation="blur_nearest", metrics={**scores[method], "tricubic_psnr": base},
+                 train_affine=cases["blur_nearest"]["train"].affine, profile=run.profile)
 print("saved models:", sorted(p.name for p in run.checkpoint_dir.glob("*.json")))
 
 # %% [markdown]
@@ -249,7 +250,8 @@ if cfg.kspace_steps:
         for metric, value in m.items():
             run.metric(TASK["kspace"], cfg.dataset, "test", method, metric, value)
     B.save_model(run.checkpoint_dir / "srresnet3d_p_kspace", kmodel, cfg, method="SRResNet3D(P)",
-                 degradation="kspace", metrics=kscores["SRResNet3D(P)"], profile=run.profile)
+                 degradation="kspace", metrics=kscores["SRResNet3D(P)"], train_affine=ktrain.affine,
+                 profile=run.profile)
 print(run.table(TASK["kspace"]))
 
 fig = B.orthogonal_figure({"HR": ktest.hr, "zero-filled": kspace["zero-filled"], "tricubic": kspace["tricubic"],

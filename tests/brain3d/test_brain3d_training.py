@@ -55,10 +55,12 @@ def test_saved_models_reload_with_their_card_and_give_the_same_output(tmp_path):
     case = _case()
     out = B.train_models(case, TINY, pixel_steps=2, gan_steps=1, seed=0)
     path = B.save_model(tmp_path / "srgan3d", out.gan, TINY, method="SRGAN3D", degradation="blur_nearest",
-                        metrics={"psnr": 30.0, "ssim": 0.9}, profile="smoke")
+                        metrics={"psnr": 30.0, "ssim": 0.9}, train_affine=np.diag([0.9, 0.9, 1.2, 1.0]),
+                        profile="smoke")
     model, card = load_sr_model(path)
     assert (card.model, card.spatial_dims, card.modality, card.scale) == ("srresnet", 3, "mr", 2)
-    assert card.degradation == "blur_nearest" and card.trained_spacing == [1.0, 1.0, 1.0]
+    assert card.degradation == "blur_nearest" and card.trained_spacing == [0.9, 0.9, 1.2]  # the training voxels
+    assert card.trained_range is None  # percentile-normalised MR: raw units mean nothing
     assert card.intensity == {"kind": "percentile", "low": 0.5, "high": 99.5}
     assert card.config["sample_offset"] == 1 and card.method == "SRGAN3D"
     x = torch.rand(1, 1, 6, 5, 4)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -122,11 +123,26 @@ def train_models(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pixel_steps
 
 
 def save_model(path: str | Path, model: SRResNet, cfg: Brain3DConfig, *, method: str, degradation: str,
-               metrics: Mapping[str, float], notebook: str = "03_brain_mri_3d", profile: str = "") -> Path:
-    """Save a generator with its ModelCard (``ganbook.sr.export``) so the ``upscale`` CLI can apply it."""
+               metrics: Mapping[str, float], train_affine=None, notebook: str = "03_brain_mri_3d",
+               profile: str = "") -> Path:
+    """Save a generator with its ModelCard (``ganbook.sr.export``) so the ``upscale`` CLI can apply it.
+
+    Args:
+        path: checkpoint path (``.json`` + ``.safetensors``).
+        model: the trained generator.
+        cfg: its notebook config (scale, dataset).
+        method, degradation: what the card calls the model and the LR it was trained on.
+        metrics: held-out scores recorded on the card.
+        train_affine: HR affine of the training volume; its voxel size becomes the card's
+            ``trained_spacing`` (``upscale`` warns about inputs far from it). None: unknown, no warning.
+        notebook, profile: provenance.
+    """
+    spacing = None if train_affine is None else [round(float(v), 4) for v in
+                                                 np.linalg.norm(np.asarray(train_affine)[:3, :3], axis=0)]
+    # No trained_range: inputs are normalised per volume by percentiles, so raw MR units carry no meaning.
     card = ModelCard(model="srresnet", config=dataclasses.asdict(model.config), method=method, scale=cfg.scale,
                      spatial_dims=3, modality="mr", intensity={"kind": "percentile", "low": 0.5, "high": 99.5},
-                     degradation=degradation, trained_spacing=[1.0, 1.0, 1.0],
+                     degradation=degradation, trained_spacing=spacing,
                      data=f"{cfg.dataset} training slab, {degradation} x{cfg.scale}",
                      metrics={k: round(float(v), 4) for k, v in metrics.items()}, notebook=notebook, profile=profile)
     return save_sr_model(path, model, card)
