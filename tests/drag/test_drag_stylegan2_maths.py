@@ -298,3 +298,21 @@ def test_minibatch_stddev_channel_is_positive_and_equals_the_mean_feature_std_ov
     # paper (ProGAN sec. 3): std of each feature at each location over the group, averaged over both
     expected = (feats.var(dim=0, unbiased=False) + 1e-8).sqrt().mean()
     torch.testing.assert_close(sd, expected.expand(4, 4, 4), rtol=1e-5, atol=1e-6)
+
+
+def test_discriminator_block_main_and_skip_branches_sample_the_same_input_positions():
+    from ganbook.models.stylegan2 import DiscriminatorBlock, blur
+
+    block = DiscriminatorBlock(1, 1)
+    with torch.no_grad():  # effective weights: conv0 and conv1 centre taps, skip 1 (equalized-lr scale undone)
+        for conv, k in ((block.conv0, 3), (block.conv1, 3)):
+            conv.weight.zero_()
+            conv.weight[0, 0, k // 2, k // 2] = 1 / conv.scale
+            conv.bias.zero_()
+        block.skip.weight.fill_(1 / block.skip.scale)
+    x = torch.zeros(1, 1, 16, 16)
+    x[..., :, 7] = 1.0  # a vertical line: positive everywhere it is not zero, so lrelu is x * sqrt 2 there
+    with torch.no_grad():
+        skip = block.skip(blur(x, (1, 1)))
+        main = block(x) * math.sqrt(2) - skip  # main = 2 * (blurred, subsampled x) when the branches align
+    torch.testing.assert_close(main, 2 * skip, atol=1e-6, rtol=0)

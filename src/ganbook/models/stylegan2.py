@@ -81,11 +81,13 @@ class EqualLinear(nn.Module):
 class EqualConv2d(nn.Module):
     """Convolution with equalized learning rate (weight * 1/sqrt(fan_in) in forward)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, bias: bool = True):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, bias: bool = True,
+                 padding: int | None = None):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size))
         self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
-        self.scale, self.stride, self.padding = 1 / math.sqrt(in_channels * kernel_size ** 2), stride, kernel_size // 2
+        self.scale, self.stride = 1 / math.sqrt(in_channels * kernel_size ** 2), stride
+        self.padding = kernel_size // 2 if padding is None else padding
 
     def forward(self, x):
         return F.conv2d(x, self.weight * self.scale, self.bias, stride=self.stride, padding=self.padding)
@@ -321,12 +323,14 @@ class DiscriminatorBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__()
         self.conv0 = EqualConv2d(in_channels, in_channels, 3)
-        self.conv1 = EqualConv2d(in_channels, out_channels, 3, stride=2)
+        self.conv1 = EqualConv2d(in_channels, out_channels, 3, stride=2, padding=0)
         self.skip = EqualConv2d(in_channels, out_channels, 1, stride=2, bias=False)
 
     def forward(self, x):
         y = F.leaky_relu(self.conv0(x), 0.2) * math.sqrt(2)
-        y = F.leaky_relu(self.conv1(blur(y, (2, 1))), 0.2) * math.sqrt(2)  # blur keeps H; stride 2 -> H/2
+        # blur padded (2, 2) -> H + 1, then the 3x3 stride-2 conv unpadded -> H/2: the main branch samples the same
+        # input positions as the blurred 1x1 skip (padding it (2, 1) then convolving padded would shift it 1 px)
+        y = F.leaky_relu(self.conv1(blur(y, (2, 2))), 0.2) * math.sqrt(2)
         return (y + self.skip(blur(x, (1, 1)))) / math.sqrt(2)
 
 
