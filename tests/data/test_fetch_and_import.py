@@ -257,21 +257,13 @@ def test_drive_layout_of_tiff_images_and_gif_masks_loads_with_the_official_split
 
 def test_chase_db1_layout_loads_split_by_child_with_both_eyes_together(workspace, tmp_path):
     _use_real_manifest(workspace, "chase_db1")
-    rng = np.random.default_rng(0)
     folder = tmp_path / "CHASEDB1"
-    folder.mkdir()
-    for child in range(1, 15):
-        for eye in "LR":
-            stem = f"Image_{child:02d}{eye}"
-            Image.fromarray((rng.random((12, 10, 3)) * 255).astype(np.uint8)).save(folder / f"{stem}.jpg")
-            for observer in ("1stHO", "2ndHO"):
-                Image.fromarray(((rng.random((12, 10)) > 0.8) * 255).astype(np.uint8)).save(
-                    folder / f"{stem}_{observer}.png")
+    _fake_chase(folder)
     import_dataset("chase_db1", folder)
     train, test = load("chase_db1", "train"), load("chase_db1", "test")
     assert len(train) == 20 and len(test) == 8 and set(train.ids).isdisjoint(test.ids)
     assert test.ids[:2] == ["Image_11L.jpg", "Image_11R.jpg"]
-    assert train.images[0].shape == (3, 12, 10) and train.extra["labels"][0].shape == (12, 10)
+    assert train.images[0].shape == (3, 24, 25) and train.extra["labels"][0].shape == (24, 25)
 
 
 def test_stare_layout_splits_the_labelled_images_and_never_loads_a_label_as_an_image(workspace, tmp_path):

@@ -69,19 +69,30 @@ def ndimage_smooth(a):
     return ndimage.gaussian_filter(a, 2)
 
 
+def _srresnet3d_checkpoint(tmp_path, trained_spacing, **model_kwargs):
+    torch.manual_seed(0)
+    model = SRResNet(num_features=4, num_blocks=1, upsample_features=8, scale=2, spatial_dims=3, **model_kwargs)
+    card = ModelCard(model="srresnet", config=vars(model.config) | {}, method="SRGAN3D", scale=2, spatial_dims=3,
+                     modality="mr", intensity={"kind": "percentile", "low": 0.0, "high": 99.5},
+                     degradation="blur_nearest", trained_spacing=trained_spacing)
+    return model, save_sr_model(tmp_path / "srresnet3d", model, card)
+
+
+def _nifti(tmp_path, shape):
+    import nibabel as nib
+
+    affine = np.diag([2.0, 2.0, 2.0, 1.0])
+    affine[:3, 3] = [-10, 5, 3]
+    vol = np.random.default_rng(1).random(shape).astype(np.float32) * 100
+    nib.save(nib.Nifti1Image(vol, affine), tmp_path / "in.nii.gz")
+    return vol, affine
+
+
 def test_a_3d_model_upscales_a_nifti_volume_with_a_scaled_affine(tmp_path):
     import nibabel as nib
 
-    torch.manual_seed(0)
-    model = SRResNet(num_features=4, num_blocks=1, upsample_features=8, scale=2, spatial_dims=3)
-    card = ModelCard(model="srresnet", config=vars(model.config) | {}, method="SRGAN3D", scale=2, spatial_dims=3,
-                     modality="mr", intensity={"kind": "percentile", "low": 0.0, "high": 99.5},
-                     degradation="blur_nearest", trained_spacing=[1.0, 1.0, 1.0])
-    ckpt = save_sr_model(tmp_path / "srresnet3d", model, card)
-    affine = np.diag([2.0, 2.0, 2.0, 1.0])
-    affine[:3, 3] = [-10, 5, 3]
-    vol = np.random.default_rng(1).random((10, 12, 9)).astype(np.float32) * 100
-    nib.save(nib.Nifti1Image(vol, affine), tmp_path / "in.nii.gz")
+    model, ckpt = _srresnet3d_checkpoint(tmp_path, [1.0, 1.0, 1.0])
+    vol, affine = _nifti(tmp_path, (10, 12, 9))
     with pytest.warns(InputWarning, match="spacing 2 mm"):
         info = upscale_file(ckpt, tmp_path / "in.nii.gz", tmp_path / "out.nii.gz", tile=6, overlap=2)
     out = nib.load(tmp_path / "out.nii.gz")
@@ -103,17 +114,8 @@ def test_a_3d_model_trained_on_decimated_voxels_gets_the_output_grid_it_was_trai
 
     from ganbook.brain3d import sr_affine
 
-    torch.manual_seed(0)
-    model = SRResNet(num_features=4, num_blocks=1, upsample_features=8, scale=2, spatial_dims=3,
-                     residual_interp=True, sample_offset=1)
-    card = ModelCard(model="srresnet", config=vars(model.config) | {}, method="SRGAN3D", scale=2, spatial_dims=3,
-                     modality="mr", intensity={"kind": "percentile", "low": 0.0, "high": 99.5},
-                     degradation="blur_nearest", trained_spacing=[2.0, 2.0, 2.0])
-    ckpt = save_sr_model(tmp_path / "srresnet3d", model, card)
-    affine = np.diag([2.0, 2.0, 2.0, 1.0])
-    affine[:3, 3] = [-10, 5, 3]
-    vol = np.random.default_rng(1).random((6, 6, 6)).astype(np.float32) * 100
-    nib.save(nib.Nifti1Image(vol, affine), tmp_path / "in.nii.gz")
+    _, ckpt = _srresnet3d_checkpoint(tmp_path, [2.0, 2.0, 2.0], residual_interp=True, sample_offset=1)
+    _, affine = _nifti(tmp_path, (6, 6, 6))
     upscale_file(ckpt, tmp_path / "in.nii.gz", tmp_path / "out.nii.gz")
     out = nib.load(tmp_path / "out.nii.gz")
     # LR voxel i sits at HR voxel 2 i + 1: the first HR voxel is one new voxel (1 mm) before the first LR one
