@@ -329,7 +329,8 @@ for method, model in models.items():
 # %% [markdown]
 # ## 10 · At paper scale
 #
-# `profile=paper` uses ESRGAN's sizes and schedules: RRDBNet nf 64 / 23 blocks, HR patch 128,
+# `profile=paper` uses ESRGAN's generator, sizes and schedules: RRDBNet nf 64 / 23 blocks without our
+# bicubic skip (`residual_interp=False`), HR patch 128,
 # batch 16, stage 1 L1 at 2e-4 halved every 200k of 1M steps, stage 2 at 1e-4 halved at 50k / 100k /
 # 200k / 300k of 400k steps, EMA 0.999 (BasicSR), VGG discriminator with 64 base channels — and the
 # public fundus sets through the registry's local-copy entries (`python -m ganbook data info drive`;

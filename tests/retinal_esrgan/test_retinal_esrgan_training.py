@@ -69,6 +69,8 @@ def test_profiles_match_the_issue_and_paper_sizes():
     assert (paper.lr_psnr, paper.lr_gan, paper.ema, paper.schedule) == (2e-4, 1e-4, 0.999, "paper")
     assert set(paper.train_sets.split(",")) == {"drive", "stare", "chase_db1"}
     assert demo.scale == 4 and demo.amp and "retina" in demo.train_sets
+    assert demo.residual_interp and not paper.residual_interp  # paper: ESRGAN's generator, no bicubic skip
+    assert not R.build_generator(paper).config.residual_interp and R.build_generator(demo).config.residual_interp
 
 
 def test_paper_profile_without_drive_says_how_to_import_it():

@@ -19,6 +19,7 @@ class RetinalESRGANConfig:
     num_features: int = 32          # RRDBNet nf (paper 64)
     num_blocks: int = 4             # RRDBs nb (paper 23)
     growth: int = 32                # dense growth gc (paper 32)
+    residual_interp: bool = True    # predict a correction to bicubic (ours, for CPU budgets); ESRGAN: False
     d_features: int = 32            # VGG discriminator width (paper 64)
     lr_patch: int = 32              # LR patch; the HR patch is lr_patch·scale (paper 128 HR)
     batch_size: int = 16            # paper 16
@@ -53,7 +54,7 @@ PROFILES = {
                                  pretrain_steps=12, gan_steps=4, phantoms=1, phantom_size=256, alphas=(0.5,),
                                  tile=32, overlap=8),
     "demo": RetinalESRGANConfig(),
-    "paper": RetinalESRGANConfig(num_features=64, num_blocks=23, d_features=64, pretrain_steps=1_000_000,
+    "paper": RetinalESRGANConfig(num_features=64, num_blocks=23, residual_interp=False, d_features=64, pretrain_steps=1_000_000,
                                  gan_steps=400_000, beta2=0.999, schedule="paper", ema=0.999, phantoms=0,
                                  train_sets="drive,stare,chase_db1", max_test_images=20, tile=128, overlap=32,
                                  checkpoint_every=5000, alphas=(0.2, 0.4, 0.6, 0.8)),

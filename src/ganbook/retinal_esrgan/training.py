@@ -19,7 +19,9 @@ from .config import RetinalESRGANConfig
 
 
 def build_generator(cfg: RetinalESRGANConfig) -> RRDBNet:
-    return RRDBNet(num_features=cfg.num_features, num_blocks=cfg.num_blocks, growth=cfg.growth, scale=cfg.scale)
+    """The RRDBNet of ``cfg`` (``residual_interp=False`` at ``paper``: ESRGAN's generator without a bicubic skip)."""
+    return RRDBNet(num_features=cfg.num_features, num_blocks=cfg.num_blocks, growth=cfg.growth, scale=cfg.scale,
+                   residual_interp=cfg.residual_interp)
 
 
 def _schedule(opt, cfg: RetinalESRGANConfig, steps: int, milestones: Sequence[int]):
