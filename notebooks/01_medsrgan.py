@@ -90,7 +90,8 @@ print(cfg)
 # channels (64 is RCAN's default; the paper's figure with the widths is not readable in our copy). `demo`
 # shrinks it to fit a CPU. Our other choice: RWMAN predicts a **correction to the bicubic-interpolated
 # input** (its last conv starts at zero, so an untrained RWMAN *is* bicubic) — on a CPU budget this is
-# what lets a few minutes of training beat interpolation.
+# what lets a few minutes of training beat interpolation. `paper` drops it (`residual_interp=False`):
+# the paper's RWMAN.
 #
 # **Discriminator — pairwise.** D sees a *pair*: (LR, HR) is real, (LR, SR) is fake. Two pathways (one
 # for the LR slice, one for the HR/SR slice) are concatenated and processed further, with LeakyReLU

@@ -48,7 +48,7 @@
 # **Our choices where the papers are silent or too big for a laptop** (see `ganbook.brain3d`):
 # the generator predicts a *residual over trilinear interpolation* from the positions where the LR
 # voxels were really sampled (so training starts at the baseline instead of from noise — what makes
-# minutes of CPU enough); intensities are mapped per volume from the LR input's 0.5th–99.5th
+# minutes of CPU enough; `paper` drops it, `residual_interp=False`); intensities are mapped per volume from the LR input's 0.5th–99.5th
 # percentiles to [0, 1] (the paper scaled each patch by its maximum); soft, noisy LSGAN labels are
 # drawn **every step** (real ~ U(0.7, 1.2), fake ~ U(0, 0.3), 10 % swapped — the paper's intent; its
 # TensorFlow code fixed the swap once at graph-build time, a bug we do not copy); the pixel stage

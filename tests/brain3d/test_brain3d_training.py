@@ -83,3 +83,12 @@ def test_bad_config_values_are_refused_with_the_field_name():
         dataclasses.replace(TINY, hr_patch=(9, 8, 8))
     with pytest.raises(ValueError, match="scale"):
         dataclasses.replace(TINY, scale=3)
+
+
+def test_paper_profile_has_the_papers_patch_network_and_schedule_and_no_interpolation_base():
+    p, demo = B.PROFILES["paper"], B.PROFILES["demo"]
+    assert p.hr_patch == (128, 128, 92) and (p.num_features, p.num_blocks) == (32, 6) and p.lr == 1e-4
+    assert p.dataset == "ixi_t1" and p.batch_size == 2
+    g = B.build_generator(p)
+    assert not g.config.residual_interp and g.config.sample_offset == p.scale // 2
+    assert B.build_generator(demo).config.residual_interp  # ours, for the CPU profiles

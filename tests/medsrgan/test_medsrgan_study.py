@@ -16,6 +16,7 @@ def test_paper_profile_sets_the_papers_sizes_schedule_and_luna16():
     assert p.lr == 1e-4 and (p.ct_halve_every, p.mr_halve_every) == (50_000, 20_000)
     assert p.ct_data == "luna16" and p.threads == 0
     assert set(M.PROFILES) == {"smoke", "demo", "paper"}
+    assert not p.residual_interp and M.PROFILES["demo"].residual_interp  # paper: the paper's RWMAN, no bicubic base
 
 
 def test_inserted_lesion_is_a_disc_of_exactly_the_requested_contrast():

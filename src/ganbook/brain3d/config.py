@@ -24,6 +24,8 @@ class Brain3DConfig:
         hr_patch: HR training patch (paper: 128×128×92); the LR patch is ``hr_patch / scale``.
         batch_size: patches per step (paper: 2).
         num_features, num_blocks: generator width and depth (paper: 32, 6).
+        residual_interp: the generator predicts a correction to trilinear interpolation (ours, for CPU
+            budgets; ``paper``: False, the paper's SRResNet).
         pixel_steps: SRResNet3D(P) steps (pixel loss).
         gan_steps: SRGAN3D steps continuing from the pixel stage (0: skip).
         kspace_steps: SRResNet3D(P) steps for the k-space degradation (0: skip that model).
@@ -48,6 +50,7 @@ class Brain3DConfig:
     batch_size: int = 2
     num_features: int = 32
     num_blocks: int = 6
+    residual_interp: bool = True
     pixel_steps: int = 140
     gan_steps: int = 20
     kspace_steps: int = 100
@@ -83,7 +86,8 @@ PROFILES = {
     "smoke": Brain3DConfig(hr_patch=(16, 16, 16), num_features=8, num_blocks=1, pixel_steps=6, gan_steps=3,
                            kspace_steps=3, d_features=4, d_dense=16, tile=40, overlap=4, log_every=1),
     "demo": Brain3DConfig(),
-    "paper": Brain3DConfig(dataset="ixi_t1", hr_patch=(128, 128, 92), pixel_steps=20000, gan_steps=50000,
+    "paper": Brain3DConfig(dataset="ixi_t1", hr_patch=(128, 128, 92), residual_interp=False, pixel_steps=20000,
+                           gan_steps=50000,
                            kspace_steps=20000, lr=1e-4, tile=64, overlap=16, tile_batch=2, eval_train_slab=True,
                            log_every=100),
 }

@@ -33,9 +33,10 @@ __all__ = ["build_generator", "build_discriminator", "TrainedModels", "train_mod
 
 
 def build_generator(cfg: Brain3DConfig) -> SRResNet:
-    """The 3-D SRResNet: residual over trilinear interpolation from the sampled positions (``s//2``)."""
+    """The 3-D SRResNet; with ``cfg.residual_interp`` a correction to trilinear interpolation from the sampled
+    positions (``s//2``, also what the output grid assumes)."""
     return SRResNet(num_features=cfg.num_features, num_blocks=cfg.num_blocks, scale=cfg.scale, spatial_dims=3,
-                    residual_interp=True, sample_offset=cfg.scale // 2)
+                    residual_interp=cfg.residual_interp, sample_offset=cfg.scale // 2)
 
 
 def build_discriminator(cfg: Brain3DConfig) -> LSDiscriminator:

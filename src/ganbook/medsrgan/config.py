@@ -34,6 +34,8 @@ class MedSRGANConfig:
 
     Attributes:
         num_features, num_groups, num_blocks: RWMAN width, residual groups, RWMABs per group.
+        residual_interp: RWMAN predicts a correction to bicubic (ours, for CPU budgets; ``paper``: False,
+            the paper's RWMAN).
         d_features: width C of the pairwise discriminator's first block.
         lr_patch: LR training patch side (HR = 4×).
         batch_size: patches per step.
@@ -59,6 +61,7 @@ class MedSRGANConfig:
     num_features: int = 32
     num_groups: int = 2
     num_blocks: int = 4
+    residual_interp: bool = True
     d_features: int = 16
     lr_patch: int = 16
     batch_size: int = 16
@@ -90,7 +93,8 @@ PROFILES = {
     "demo": MedSRGANConfig(),
     # The paper's sizes (methods.md §2, §8.2): 8 groups × 16 RWMABs × 64 channels, Adam 1e-4 halved every
     # 50k (CT) / 20k (MRI) iterations, LUNA16 through the data registry. Iterations and batch are ours.
-    "paper": MedSRGANConfig(num_features=64, num_groups=8, num_blocks=16, d_features=64, lr_patch=32,
+    "paper": MedSRGANConfig(num_features=64, num_groups=8, num_blocks=16, residual_interp=False, d_features=64,
+                            lr_patch=32,
                             ct_psnr_steps=200_000, ct_gan_steps=200_000, mr_psnr_steps=80_000, mr_gan_steps=80_000,
                             lr=1e-4, ct_data="luna16", max_train_slices=20_000, n_phantoms=0,
                             lesion_sites=24, lesion_realisations=8, threads=0),
