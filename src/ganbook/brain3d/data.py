@@ -19,6 +19,7 @@ import torch
 
 from ..data import load
 from ..data.degrade import blur_nearest, crop_to_multiple, kspace_truncate
+from ..data.nifti import upsampled_affine
 from ..data.patches import PairedPatchSampler
 from ..losses.sr import sv_soft_labels
 from .config import DEGRADATIONS, Brain3DConfig, _fmt
@@ -63,13 +64,11 @@ def lr_affine(hr_affine: np.ndarray, scale: int, offset: float) -> np.ndarray:
 def sr_affine(lr_affine_: np.ndarray, scale: int, offset: float) -> np.ndarray:
     """Affine of the SR output of a model whose LR voxel ``i`` maps to HR voxel ``i·scale + offset``.
 
-    The voxel size is divided by ``scale``. With ``offset = (scale-1)/2`` (block centres) this equals
-    ``ganbook.data.nifti.upsampled_affine``; nearest-decimated LR at even scales needs ``scale // 2``.
+    The voxel size is divided by ``scale``; this is ``ganbook.data.nifti.upsampled_affine`` with the
+    offset made explicit (its default, ``(scale-1)/2``, is block centres; nearest-decimated LR at even
+    scales needs ``scale // 2``).
     """
-    out = np.array(lr_affine_, dtype=np.float64)
-    out[:3, :3] = out[:3, :3] / scale
-    out[:3, 3] = out[:3, 3] - out[:3, :3] @ np.full(3, float(offset))
-    return out
+    return upsampled_affine(lr_affine_, scale, offset)
 
 
 @dataclass
