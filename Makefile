@@ -38,7 +38,7 @@ test: setup browser-deps
 
 # Unit tests only (no notebooks, no browser): seconds.
 test-fast: setup
-	$(PY) -m pytest -ra -m "not slow and not browser"
+	$(PY) -m pytest -ra -m "not slow and not browser" tests
 
 # Re-execute every notebook at the smoke profile and store its outputs in the .ipynb (what nbval checks).
 notebooks: setup

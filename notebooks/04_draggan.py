@@ -82,7 +82,8 @@ from ganbook.drag.training import FacesGANConfig, train_faces_gan
 from ganbook.models.stylegan2 import StyleGAN2Config
 
 tiny = FacesGANConfig(model=StyleGAN2Config(resolution=32, z_dim=32, w_dim=32, mapping_layers=2, channel_base=256,
-                                            channel_max=32), batch_size=8, pool_size=64, seed=seed)
+                                            channel_max=32), batch_size=8, pool_size=64, seed=seed,
+                      amp=cfg.amp)
 trainer = train_faces_gan(tiny, steps=cfg.train_steps, chunk=cfg.train_steps)
 print(f"tiny StyleGAN2 trained from scratch for {trainer.step} steps "
       f"({sum(p.numel() for p in trainer.G.G.parameters()):,} generator parameters)")

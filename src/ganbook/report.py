@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import platform
 import subprocess
 from dataclasses import asdict, dataclass
@@ -27,12 +28,13 @@ from .paths import repo_root, reports_dir
 
 __all__ = [
     "Row", "save_figure", "save_metrics", "load_metrics", "provenance", "format_table", "git_state",
-    "PACKAGES", "ROW_FIELDS",
+    "PACKAGES", "ROW_FIELDS", "pinned_git_state",
 ]
 
 PACKAGES = ("torch", "numpy", "scipy", "matplotlib", "nibabel", "pydicom", "scikit-image", "safetensors",
             "papermill", "jupytext", "ipycanvas")
 ROW_FIELDS = ("task", "dataset", "split", "method", "metric", "value")
+GIT_STATE_ENV = "GANBOOK_GIT_STATE"
 
 
 @dataclass(frozen=True)
@@ -147,16 +149,32 @@ def package_versions() -> dict[str, str]:
 
 
 def git_state() -> tuple[str | None, bool | None]:
-    """(HEAD sha, whether tracked files differ from it), or (None, None) outside a git checkout."""
+    """(HEAD sha, whether tracked sources differ from it), or (None, None) outside a git checkout.
+
+    ``reports/`` is left out of the dirty check: it is what a run writes, so the second notebook of a
+    clean run would otherwise call the tree dirty. The reproduction runner reads the state once and
+    hands it to every kernel (``$GANBOOK_GIT_STATE``), so one run's sidecars all name one commit.
+    """
+    pinned = os.environ.get(GIT_STATE_ENV)
+    if pinned:
+        sha, _, dirty = pinned.partition(":")
+        return sha or None, dirty == "dirty"
     root = repo_root()
     try:
         sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=10, check=True).stdout.strip()
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10, check=True).stdout
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--",
+                                 ".", ":(exclude)reports"], capture_output=True, text=True, timeout=10,
+                                check=True).stdout
         return sha, bool(status.strip())
     except (OSError, subprocess.SubprocessError):
         return None, None
+
+
+def pinned_git_state() -> dict[str, str]:
+    """The environment that makes child processes report this process's :func:`git_state`."""
+    sha, dirty = git_state()
+    return {GIT_STATE_ENV: f"{sha or ''}:{'dirty' if dirty else 'clean'}"} if sha else {}
 
 
 def _check_name(name: str) -> None:

@@ -24,7 +24,8 @@ import yaml
 from .io import atomic_write_json, atomic_write_text
 from .params import PROFILES, ParameterError, check_parameters
 from .paths import notebooks_dir, repo_root, reports_dir
-from .report import format_table
+from .report import format_table, git_state, pinned_git_state
+from .runtime import PORTABLE_ENV
 
 __all__ = ["discover", "declared_parameters", "reproduce", "build_index", "parse_assignments", "NotebookFailed"]
 
@@ -92,7 +93,7 @@ def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _execute(py_path: str, out_path: str, parameters: dict, threads: int) -> JobResult:
+def _execute(py_path: str, out_path: str, parameters: dict, threads: int, git_env: dict | None = None) -> JobResult:
     import jupytext
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -101,7 +102,9 @@ def _execute(py_path: str, out_path: str, parameters: dict, threads: int) -> Job
     env_backup = dict(os.environ)
     os.environ.pop("GANBOOK_PROFILE", None)  # the profile parameter is authoritative here
     os.environ.update({"GANBOOK_PROGRESS": "0", "GANBOOK_THREADS": str(threads), "PYTHONHASHSEED": "0",
-                       "JUPYTER_PREFER_ENV_PATH": "1"})
+                       "JUPYTER_PREFER_ENV_PATH": "1", **(git_env or {})})
+    if parameters.get("profile") == "smoke":  # the same numbers as the tests' smoke kernels, on any host
+        os.environ.update(PORTABLE_ENV)
     t0 = time.perf_counter()
     try:
         nb = jupytext.read(py_path)
@@ -148,8 +151,13 @@ def reproduce(profile: str = "demo", only: Sequence[str] | None = None, jobs: in
     jobs = max(1, min(jobs, len(plans) or 1))
     threads = max(1, (os.cpu_count() or 1) // jobs)
     results: list[JobResult] = []
+    sha, dirty = git_state()
+    if dirty:
+        log("WARNING: the working tree has uncommitted changes outside reports/; every provenance sidecar "
+            f"will record git_dirty: true (HEAD {sha[:10]}). Commit first for reports that name their code.")
+    git_env = pinned_git_state()  # every notebook of this run records the same commit
     log(f"running {len(plans)} notebook(s) at profile={profile} with {jobs} job(s), {threads} thread(s) each")
-    args = [(str(py), str(out_dir / f"{py.stem}.ipynb"), p, threads) for py, p in plans]
+    args = [(str(py), str(out_dir / f"{py.stem}.ipynb"), p, threads, git_env) for py, p in plans]
     if jobs == 1:
         for a in args:
             log(f"  {Path(a[0]).stem} ...")
@@ -268,6 +276,8 @@ def store_outputs(only: Sequence[str] | None = None, profile: str = "smoke", tim
         with tempfile.TemporaryDirectory() as scratch:
             os.environ.update({"GANBOOK_PROFILE": profile, "GANBOOK_PROGRESS": "0", "GANBOOK_REPORTS_DIR": scratch,
                                "PYTHONHASHSEED": "0", "JUPYTER_PREFER_ENV_PATH": "1"})
+            if profile == "smoke":  # exactly the kernel environment nbval gives the tests (conftest.py)
+                os.environ.update(PORTABLE_ENV)
             for py in discover(only):
                 t0 = time.perf_counter()
                 nb = jupytext.read(py)

@@ -15,9 +15,25 @@ import numpy as np
 
 __all__ = [
     "seed_everything", "select_device", "autocast", "peak_rss_mb", "progress_enabled", "torch_threads", "DEVICES",
+    "PORTABLE_ENV", "portable_cpu", "portable_env_in_force",
 ]
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+
+# Environment that makes CPU float results the same on every x86-64 host with AVX2, whatever its
+# load, core count or newer instruction sets: one thread (no reduction order that depends on
+# scheduling), MKL's conditional numerical reproducibility at a fixed instruction set (its kernels
+# otherwise dispatch on the host's CPUID, and STRICT drops the alignment condition), and ATen's own
+# vectorised kernels at a fixed width. These are read when the libraries initialise, so they must be
+# in the environment *before* the Python process starts (the test harness and the reproduction
+# runner do that for the smoke profile); :func:`portable_cpu` does the in-process part.
+PORTABLE_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_CBWR": "AVX2,STRICT",
+    "ATEN_CPU_CAPABILITY": "avx2",
+}
 
 
 def seed_everything(seed: int, *, deterministic: bool = True) -> np.random.Generator:
@@ -77,9 +93,34 @@ def select_device(prefer: str = "auto"):
     return torch.device(choice)
 
 
+def portable_cpu() -> None:
+    """Make this process's torch CPU results host-independent (used by the smoke profile).
+
+    One intra- and inter-op thread, deterministic algorithms, and oneDNN (mkldnn) switched off: its
+    JIT kernels choose blocking from the host's ISA and cache sizes, so a convolution can sum in a
+    different order on a machine of the same model; without it torch convolves through im2col and
+    MKL's GEMM, which ``MKL_CBWR`` pins. Mixed precision is a per-config choice (``amp``); the smoke
+    configs run in float32.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    with contextlib.suppress(RuntimeError):  # can only be set before the first parallel region
+        torch.set_num_interop_threads(1)
+    torch.backends.mkldnn.enabled = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    for name, value in PORTABLE_ENV.items():  # child processes (data workers, CLIs) inherit it
+        os.environ.setdefault(name, value)
+
+
+def portable_env_in_force() -> bool:
+    """Whether this process started with :data:`PORTABLE_ENV` (so MKL and ATen were pinned at load)."""
+    return all(os.environ.get(k) == v for k, v in PORTABLE_ENV.items())
+
+
 @contextlib.contextmanager
 def autocast(device, enabled: bool = True) -> Iterator[None]:
-    """bfloat16 autocast on CPU (2.6x faster RRDB steps with AVX-512 bf16), fp16/bf16 on CUDA.
+    """bfloat16 autocast on CPU (2.6x faster RRDB steps with AVX-512 bf16) and on CUDA; a no-op elsewhere.
 
     Args:
         device: the torch device the model runs on.

@@ -17,7 +17,7 @@ import numpy as np
 from . import report
 from .params import coerce, make_config, resolve_profile
 from .paths import reports_dir
-from .runtime import peak_rss_mb, seed_everything, select_device
+from .runtime import peak_rss_mb, portable_cpu, seed_everything, select_device
 
 __all__ = ["Run", "start"]
 
@@ -103,6 +103,8 @@ def start(notebook: str, *, profile: str = "demo", seed: int = 0, device: str = 
     Args:
         notebook: the notebook's name.
         profile: smoke / demo / paper (``$GANBOOK_PROFILE`` overrides; the tests set it to smoke).
+            ``smoke`` runs in portable mode (:func:`ganbook.runtime.portable_cpu`): one thread, no
+            oneDNN, deterministic kernels, so its printed numbers do not depend on the host.
         seed: global seed for Python, NumPy and torch.
         device: "auto" (cuda > mps > cpu), "cpu", "cuda" or "mps".
         interactive: show widgets; papermill runs pass False and get saved figures instead.
@@ -115,7 +117,9 @@ def start(notebook: str, *, profile: str = "demo", seed: int = 0, device: str = 
     seed = coerce("seed", seed, "int")
     interactive = coerce("interactive", interactive, "bool") and os.environ.get("GANBOOK_INTERACTIVE", "1") != "0"
     threads = os.environ.get("GANBOOK_THREADS")  # set by parallel reproduction jobs to share the cores
-    if threads:
+    if profile == "smoke":  # the tests compare smoke outputs: the same numbers on every host
+        portable_cpu()
+    elif threads:
         import torch
 
         torch.set_num_threads(max(1, int(threads)))

@@ -27,6 +27,7 @@ def _weights(model):
     return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
+@pytest.mark.slow
 def test_pixel_then_gan_stage_train_and_log_their_terms():
     out = B.train_models(_case(), TINY, pixel_steps=3, gan_steps=2, seed=0)
     assert out.gan is not None and not out.pixel.training and not out.gan.training

@@ -1,4 +1,5 @@
 """The shared ``upscale`` CLI applies a 3-D checkpoint saved by notebook 03 to a NIfTI volume."""
+import pytest
 import dataclasses
 import os
 import subprocess
@@ -14,6 +15,7 @@ TINY = dataclasses.replace(B.PROFILES["smoke"], num_features=4, num_blocks=1, am
                            tile=64, overlap=0)
 
 
+@pytest.mark.slow
 def test_upscale_cli_super_resolves_a_nifti_with_a_notebook_03_checkpoint(tmp_path):
     torch.manual_seed(0)
     model = B.build_generator(TINY).eval()

@@ -1,4 +1,5 @@
 """The benchmark scripts run and write their measurements as JSON (tiny settings; the real runs are in reports/)."""
+import pytest
 import importlib.util
 import json
 
@@ -12,6 +13,7 @@ def _script(name):
     return module
 
 
+@pytest.mark.slow
 def test_bench_drag_times_steps_and_edits_and_writes_json(tmp_path):
     out = tmp_path / "drag.json"
     assert _script("bench_drag").main(["--threads", "1", "--steps", "3", "--edits", "1", "--move", "3",

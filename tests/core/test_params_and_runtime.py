@@ -96,3 +96,55 @@ def test_same_seed_gives_same_numbers():
     assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and np.array_equal(a[2], b[2])
     with pytest.raises(ValueError):
         seed_everything(-1)
+
+
+def _python(code: str, **env: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.strip()
+
+
+def test_smoke_profile_runs_in_portable_mode_one_thread_no_onednn_deterministic():
+    out = _python("import torch, ganbook; ganbook.start('x', profile='smoke', device='cpu'); "
+                  "print(torch.get_num_threads(), torch.backends.mkldnn.enabled, "
+                  "torch.are_deterministic_algorithms_enabled())", OMP_NUM_THREADS="2")
+    assert out == "1 False True"
+    out = _python("import torch, ganbook; ganbook.start('x', profile='demo', device='cpu'); "
+                  "print(torch.backends.mkldnn.enabled)")
+    assert out == "True"  # demo keeps oneDNN's speed
+
+
+def test_smoke_configs_run_in_float32():
+    from ganbook import brain3d, medsrgan, retinal_esrgan
+    from ganbook.drag.profiles import PROFILES as DRAG
+    from ganbook.fundamentals import PROFILES as TOY
+
+    for profiles in (brain3d.PROFILES, medsrgan.PROFILES, retinal_esrgan.PROFILES, DRAG, TOY):
+        assert profiles["smoke"].amp is False
+
+
+def test_the_portable_environment_reaches_smoke_kernels_of_the_runner(monkeypatch):
+    import os
+
+    import papermill
+
+    import ganbook.reproduce as rp
+    from ganbook.runtime import PORTABLE_ENV
+
+    seen = {}
+    monkeypatch.setattr(papermill, "execute_notebook",
+                        lambda *a, **k: seen.update({key: os.environ.get(key) for key in PORTABLE_ENV}))
+    monkeypatch.setattr("jupytext.read", lambda path: None)
+    for key in PORTABLE_ENV:
+        monkeypatch.delenv(key, raising=False)
+    assert rp._execute("00_x.py", "/dev/null", {"profile": "smoke"}, 2).ok
+    assert seen == PORTABLE_ENV
+    seen.clear()
+    assert rp._execute("00_x.py", "/dev/null", {"profile": "demo"}, 2).ok
+    assert not any(seen.values())  # demo keeps the host's threads and kernels
+    assert all(key not in os.environ for key in PORTABLE_ENV)  # restored afterwards

@@ -33,6 +33,7 @@ def test_the_test_data_is_there():
     assert len(files) > 300 and any(p.name == "bad_sequence.dcm" for p in files)
 
 
+@pytest.mark.slow
 def test_inspect_every_shipped_test_file_gives_a_description_or_a_one_line_error(capsys, caplog):
     described, refused = 0, 0
     for path in _all_files():
@@ -63,6 +64,7 @@ def test_inspect_a_dicom_series_folder(capsys):
     assert "4 x 16 x 16" in out and "(ZHW)" in out
 
 
+@pytest.mark.slow
 def test_real_command_line_prints_a_clear_error_and_exit_code_2():
     from pydicom.data import get_testdata_file
 

@@ -61,6 +61,7 @@ def _assert_nothing_usable_recorded(data):
     assert not [p for p in (data / "toy").glob(".extracted.*")]  # safe_extract's temporary folder is gone
 
 
+@pytest.mark.slow
 def test_fetched_zip_is_verified_extracted_layout_checked_and_its_root_recorded(server, workspace, tmp_path):
     payload = _zip_bytes(GOOD)
     _serve_archive(server, workspace, "toy.zip", payload)

@@ -5,6 +5,7 @@ import sys
 import pytest
 
 
+@pytest.mark.slow
 def test_package_import_has_no_heavy_side_effects():
     code = "import sys, ganbook.drag, ganbook.models.stylegan2 as m; print('ipycanvas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -29,6 +29,7 @@ def _pairs_far_apart(G, regressor, count, min_px=3.0):
     pytest.fail(f"fewer than {count} pairs with noses {min_px} px apart in 100 seeds")
 
 
+@pytest.mark.slow
 def test_dragging_noses_onto_other_faces_noses_moves_the_detected_noses_a_good_part_of_the_way(shipped):
     G, regressor = shipped
     before, after = [], []
@@ -42,6 +43,7 @@ def test_dragging_noses_onto_other_faces_noses_moves_the_detected_noses_a_good_p
     assert np.mean(after) <= 0.75 * np.mean(before), f"detected noses {before} -> {after} px from their targets"
 
 
+@pytest.mark.slow
 def test_the_mask_keeps_the_fixed_region_closer_to_the_start_image(shipped):
     G, regressor = shipped
     w = G.mapping(torch.randn(1, G.cfg.z_dim, generator=torch.Generator().manual_seed(3)), 0.7).detach()
@@ -59,6 +61,7 @@ def test_the_mask_keeps_the_fixed_region_closer_to_the_start_image(shipped):
     assert change_held < 0.7 * change_free, (change_free, change_held)
 
 
+@pytest.mark.slow
 def test_the_widget_run_to_the_end_brings_the_handle_to_the_target_and_moves_the_nose(shipped):
     G, regressor = shipped
     w = G.mapping(torch.randn(1, G.cfg.z_dim, generator=torch.Generator().manual_seed(0)), 0.7).detach()

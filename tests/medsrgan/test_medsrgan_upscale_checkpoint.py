@@ -21,6 +21,7 @@ from ganbook.data.embedded import CT_SPLIT, pydicom_file
 from ganbook.sr.export import load_sr_model
 
 
+@pytest.mark.slow
 def test_notebook_rwman_p_checkpoint_upscales_a_held_out_ct_dicom_via_the_cli(tmp_path):
     import pydicom
 

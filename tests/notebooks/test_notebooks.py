@@ -13,6 +13,7 @@ import pytest
 
 from ganbook.paths import repo_root
 from ganbook.reproduce import declared_parameters, discover
+from ganbook.runtime import PORTABLE_ENV
 
 ROOT = repo_root()
 NOTEBOOKS = discover()
@@ -49,6 +50,7 @@ def test_stored_outputs_come_from_an_error_free_smoke_run(py: Path):
     assert "profile=smoke" in text
 
 
+@pytest.mark.slow
 def test_a_parameter_typo_fails_before_any_kernel_starts_and_lists_valid_parameters(tmp_path):
     env = {**os.environ, "GANBOOK_REPORTS_DIR": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "ganbook", "reproduce", "--only", "00_gan_fundamentals",
@@ -61,6 +63,7 @@ def test_a_parameter_typo_fails_before_any_kernel_starts_and_lists_valid_paramet
     assert not (tmp_path / "executed").exists(), "nothing may run when a parameter is wrong"
 
 
+@pytest.mark.slow
 def test_a_wrongly_typed_parameter_is_refused(tmp_path):
     env = {**os.environ, "GANBOOK_REPORTS_DIR": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "ganbook", "reproduce", "--only", "00", "-p", "steps=many"],
@@ -70,7 +73,7 @@ def test_a_wrongly_typed_parameter_is_refused(tmp_path):
 
 def _nbval_alone(notebook: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     """nbval on one notebook copy with the suite's flags, outside this test session."""
-    env = {**os.environ, "GANBOOK_PROFILE": "smoke", "GANBOOK_REPORTS_DIR": str(tmp_path / "reports")}
+    env = {**os.environ, **PORTABLE_ENV, "GANBOOK_PROFILE": "smoke", "GANBOOK_REPORTS_DIR": str(tmp_path / "reports")}
     return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir",
                            str(tmp_path), "-c", os.devnull, "--nbval", "--nbval-current-env",
                            "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), "--noconftest",
@@ -96,3 +99,26 @@ def test_nbval_fails_when_library_behaviour_changes(tmp_path):
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert re.search(r"1 failed", proc.stdout)
     assert re.search(r"modes_recovered.*\n(.*\n)*.*nonsaturating", proc.stdout)  # the mode-coverage table changed
+
+
+def _collected(*args: str) -> list[str]:
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode in (0, 5), proc.stdout[-2000:] + proc.stderr[-2000:]
+    return [ln for ln in proc.stdout.splitlines() if "::" in ln]
+
+
+def test_make_test_fast_selection_collects_no_notebook_and_no_browser_item():
+    makefile = (ROOT / "Makefile").read_text()
+    line = next(ln for ln in makefile.splitlines() if ln.strip().startswith("$(PY) -m pytest") and "not slow" in ln)
+    args = line.split("pytest", 1)[1].replace('"', "").split()
+    marker = args[args.index("-m") + 1:args.index("tests")]
+    items = _collected("-m", " ".join(marker), *args[args.index("tests"):])
+    assert items, "test-fast selects nothing"
+    assert not [i for i in items if ".ipynb" in i or "tests/browser" in i]
+
+
+def test_notebook_cells_are_marked_slow_so_a_marker_filter_drops_them_too():
+    nb = str(NOTEBOOKS[0].with_suffix(".ipynb"))
+    assert _collected(nb), "nbval collects the notebook's cells"
+    assert not _collected("-m", "not slow", nb)

@@ -67,3 +67,36 @@ def test_a_failing_notebook_is_named_with_its_cell(tiny_root):
     assert "02_beta failed in cell" in msg and "RuntimeError: planted failure" in msg
     runs = json.loads((tiny_root / "reports" / "runs.json").read_text())
     assert runs["02_beta"]["ok"] is False
+
+
+def _git(root, *args):
+    import subprocess
+
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.slow
+def test_one_run_from_a_clean_commit_records_one_sha_not_dirty_and_a_dirty_tree_is_warned_and_recorded(tiny_root):
+    # reports/ is tracked, as in the real repository: the run's own writes must not make it "dirty".
+    (tiny_root / "reports" / "metrics").mkdir(parents=True)
+    (tiny_root / "reports" / "metrics" / "01_alpha.json").write_text("{}")
+    _git(tiny_root, "init", "-q")
+    _git(tiny_root, "add", ".")
+    _git(tiny_root, "commit", "-q", "-m", "start")
+    lines = []
+    reproduce(profile="smoke", log=lines.append)
+    provs = [json.loads((tiny_root / "reports" / "metrics" / f"{n}.json").read_text())["provenance"]
+             for n in ("01_alpha", "02_beta")]
+    assert len({p["git_sha"] for p in provs}) == 1 and provs[0]["git_sha"]
+    assert all(p["git_dirty"] is False for p in provs), provs
+    assert not [ln for ln in lines if "WARNING" in ln]
+
+    with open(tiny_root / "notebooks" / "01_alpha.py", "a") as fh:
+        fh.write("\n# an uncommitted edit\n")
+    lines.clear()
+    reproduce(profile="smoke", only=["01"], log=lines.append)
+    assert any("WARNING" in ln and "uncommitted" in ln for ln in lines), lines
+    prov = json.loads((tiny_root / "reports" / "metrics" / "01_alpha.json").read_text())["provenance"]
+    assert prov["git_dirty"] is True

@@ -46,6 +46,7 @@ def test_grey_input_is_replicated_and_the_output_is_grey():
     assert out.shape == (36, 36) and 0.0 <= out.min() and out.max() <= 1.0
 
 
+@pytest.mark.slow
 def test_tiled_inference_memory_stays_far_below_one_shot():
     # Measured in a fresh process: inside a long pytest run the allocator reuses freed memory and hides peaks.
     import subprocess

@@ -11,6 +11,7 @@ from ganbook import retinal_esrgan as R
 from ganbook.models import RRDBNet
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif"])
 def test_upscale_cli_applies_a_saved_rrdb_checkpoint_to_a_fundus_picture_tiled(tmp_path, suffix):
     torch.manual_seed(0)

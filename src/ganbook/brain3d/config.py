@@ -84,7 +84,7 @@ class Brain3DConfig:
 
 PROFILES = {
     "smoke": Brain3DConfig(hr_patch=(16, 16, 16), num_features=8, num_blocks=1, pixel_steps=6, gan_steps=3,
-                           kspace_steps=3, d_features=4, d_dense=16, tile=40, overlap=4, log_every=1),
+                           kspace_steps=3, d_features=4, d_dense=16, tile=40, overlap=4, log_every=1, amp=False),
     "demo": Brain3DConfig(),
     "paper": Brain3DConfig(dataset="ixi_t1", hr_patch=(128, 128, 92), residual_interp=False, pixel_steps=20000,
                            gan_steps=50000,

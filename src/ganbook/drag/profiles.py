@@ -23,6 +23,7 @@ class DragNotebookConfig:
         pairs: benchmark image pairs per point count.
         max_tries: redraws per pair to find landmarks at least 3 px apart.
         regressor_test_faces: fresh rendered faces to re-measure the landmark regressor's error.
+        amp: bf16 autocast for the tiny training run (smoke runs in float32, as every smoke profile).
     """
 
     train_steps: int
@@ -33,11 +34,12 @@ class DragNotebookConfig:
     pairs: int
     max_tries: int
     regressor_test_faces: int
+    amp: bool = True
 
 
 PROFILES = {
     "smoke": DragNotebookConfig(train_steps=2, gallery_edits=2, steps=40, inversion_steps=20, pivotal_steps=0,
-                                pairs=1, max_tries=5, regressor_test_faces=16),
+                                pairs=1, max_tries=5, regressor_test_faces=16, amp=False),
     "demo": DragNotebookConfig(train_steps=12, gallery_edits=4, steps=300, inversion_steps=150, pivotal_steps=40,
                                pairs=12, max_tries=50, regressor_test_faces=200),
     "paper": DragNotebookConfig(train_steps=50, gallery_edits=6, steps=300, inversion_steps=450, pivotal_steps=350,

@@ -89,7 +89,8 @@ class MedSRGANConfig:
 PROFILES = {
     "smoke": MedSRGANConfig(num_features=8, num_groups=1, num_blocks=1, d_features=4, batch_size=4,
                             ct_psnr_steps=6, ct_gan_steps=3, mr_psnr_steps=4, mr_gan_steps=2, n_phantoms=2,
-                            phantom_size=128, lesion_contrasts=(40.0, 80.0), lesion_sites=8, lesion_realisations=1),
+                            phantom_size=128, lesion_contrasts=(40.0, 80.0), lesion_sites=8, lesion_realisations=1,
+                            amp=False),
     "demo": MedSRGANConfig(),
     # The paper's sizes (methods.md §2, §8.2): 8 groups × 16 RWMABs × 64 channels, Adam 1e-4 halved every
     # 50k (CT) / 20k (MRI) iterations, LUNA16 through the data registry. Iterations and batch are ours.

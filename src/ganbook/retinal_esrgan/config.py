@@ -52,7 +52,7 @@ class RetinalESRGANConfig:
 PROFILES = {
     "smoke": RetinalESRGANConfig(num_features=8, num_blocks=1, growth=8, d_features=8, lr_patch=16, batch_size=4,
                                  pretrain_steps=12, gan_steps=4, phantoms=1, phantom_size=256, alphas=(0.5,),
-                                 tile=32, overlap=8),
+                                 tile=32, overlap=8, amp=False),
     "demo": RetinalESRGANConfig(),
     "paper": RetinalESRGANConfig(num_features=64, num_blocks=23, residual_interp=False, d_features=64, pretrain_steps=1_000_000,
                                  gan_steps=400_000, beta2=0.999, schedule="paper", ema=0.999, phantoms=0,
