@@ -1,6 +1,6 @@
 """The README's numbers come from reports/, and its two commands exist."""
 from ganbook.paths import repo_root
-from ganbook.reproduce import README_END, README_START, readme_results
+from ganbook.reproduce import README_END, README_START, SPREAD_END, SPREAD_START, readme_results, readme_spread
 
 ROOT = repo_root()
 
@@ -16,3 +16,10 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     text = (ROOT / "README.md").read_text()
     assert "make reproduce" in text and "make test" in text
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_spread_block_equals_what_reports_spread_says():
+    text = (ROOT / "README.md").read_text()
+    block = text.split(SPREAD_START, 1)[1].split(SPREAD_END, 1)[0]
+    assert block.strip() == readme_spread(ROOT / "reports").strip(), (
+        "README reproducibility table differs from reports/spread: run `python -m ganbook index`")
