@@ -6,6 +6,7 @@ Commands:
   store-outputs  re-execute notebooks at smoke and save their outputs in the .ipynb (what nbval checks)
   data        list, inspect, verify, fetch and import datasets (see ``ganbook data -h``)
   upscale     super-resolve a DICOM / NIfTI / image file with a trained checkpoint
+  drag        DragGAN helpers: import-weights converts an official StyleGAN2 checkpoint (read safely)
   spread      how far headline metrics move over several reproduce runs (seeds, threads, hosts)
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .params import PROFILES, ParameterError
 
 # Subcommands provided by other modules: name -> "module:register" (register(subparsers) adds the parser).
 PLUGINS = {"data": "ganbook.data.cli:register", "upscale": "ganbook.upscale:register",
-           "spread": "ganbook.spread:register"}
+           "spread": "ganbook.spread:register", "drag": "ganbook.drag.cli:register"}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -127,6 +127,14 @@ def test_no_tracking_advances_handles_open_loop_along_the_drag_direction(G, w):
     np.testing.assert_allclose(res.trajectory[:, 0, 1], 4.0, atol=1e-5)
 
 
+def test_track_false_in_the_config_alone_runs_the_open_loop_ablation(G, w):
+    cfg = DragConfig(untracked_speed=2.0, max_steps=3, track=False)
+    res = drag(G, w, [[4.0, 4.0]], [[16.0, 4.0]], config=cfg)
+    np.testing.assert_allclose(res.trajectory[:, 0, 0], [4.0, 6.0, 8.0, 10.0], atol=1e-5)
+    tracked = drag(G, w, [[4.0, 4.0]], [[16.0, 4.0]], config=cfg, track=True)  # an explicit argument still wins
+    assert np.array_equal(tracked.trajectory, np.round(tracked.trajectory))
+
+
 def test_tracked_points_are_integer_pixels_inside_the_image(G, w):
     res = drag(G, w, [[5.3, 7.6], [20, 20]], [[15, 7], [25, 28]], max_steps=5)
     assert np.array_equal(res.trajectory, np.round(res.trajectory))

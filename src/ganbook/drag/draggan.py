@@ -332,7 +332,7 @@ class DragResult:
     start_image: np.ndarray = field(repr=False, default=None)
 
 
-def drag(generator, w, handles, targets, mask=None, max_steps: int | None = None, track: bool = True,
+def drag(generator, w, handles, targets, mask=None, max_steps: int | None = None, track: bool | None = None,
          config: DragConfig | None = None, callback=None) -> DragResult:
     """Run a DragGAN edit to completion (blocking).
 
@@ -342,12 +342,13 @@ def drag(generator, w, handles, targets, mask=None, max_steps: int | None = None
         handles, targets: (N, 2) (x, y) pixels.
         mask: optional (H, W) movable-region mask (1 = may change).
         max_steps: cap on updates (default: the config's, 300).
-        track: False runs the open-loop "no tracking" ablation.
-        config: a :class:`DragConfig` (``max_steps`` and ``track`` override it).
+        track: False runs the open-loop "no tracking" ablation (None: the config's ``track``).
+        config: a :class:`DragConfig` (``max_steps`` and ``track``, when given, override it).
         callback: ``fn(session, image, points)`` after every step.
     """
     cfg = config or DragConfig()
-    cfg = DragConfig(**{**cfg.__dict__, "track": track, **({} if max_steps is None else {"max_steps": max_steps})})
+    changes = {**({} if track is None else {"track": track}), **({} if max_steps is None else {"max_steps": max_steps})}
+    cfg = DragConfig(**{**cfg.__dict__, **changes})
     session = DragSession(generator, w, handles, targets, mask, cfg)
     start = None
     while not session.done:

@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["StyleGAN2Config", "Generator", "Discriminator", "MappingNetwork", "SynthesisBlock", "ModulatedConv2d"]
+__all__ = ["StyleGAN2Config", "Generator", "Discriminator", "MappingNetwork", "SynthesisBlock", "ModulatedConv2d",
+           "load_pretrained"]
 
 
 @dataclass
@@ -280,6 +281,11 @@ class Generator(nn.Module):
     def resolution(self) -> int:
         return self.cfg.resolution
 
+    @property
+    def w_avg(self) -> torch.Tensor:
+        """The tracked mean w (w_dim,): the centre of the truncation trick."""
+        return self.mapping_network.w_avg
+
     def mapping(self, z: torch.Tensor, truncation_psi: float = 1.0) -> torch.Tensor:
         """z (B, z_dim) -> W+ code (B, num_ws, w_dim) with the same w in every layer."""
         w = self.mapping_network(z, truncation_psi)
@@ -314,6 +320,16 @@ class Generator(nn.Module):
         elif ws.ndim == 2:
             ws = ws[:, None].expand(-1, self.num_ws, -1)
         return self.synthesis(ws, noise_mode, rng, return_features)
+
+
+def load_pretrained(path, device="cpu", network: str = "G_ema") -> Generator:
+    """A generator from an official StyleGAN2-ADA / DragGAN file or a ganbook checkpoint, loaded safely.
+
+    See :func:`ganbook.models.stylegan2_official.load_pretrained` (nothing from a pickle is executed).
+    """
+    from .stylegan2_official import load_pretrained as _load
+
+    return _load(path, device=device, network=network)
 
 
 # ---------------------------------------------------------------- discriminator
