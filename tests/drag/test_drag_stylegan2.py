@@ -44,6 +44,9 @@ def test_draggan_layer_mapping_quarter_resolution_block_and_six_ws():
     at512 = draggan_layers(512)  # the official choice: 6th block (index 5, 128x128), ws[:, :6]
     assert (at512.feature_block, at512.feature_resolution, at512.num_optimised_ws) == (5, 128, 6)
     assert draggan_layers(128).feature_resolution == 32
+    for official in (256, 1024):  # the official code reads block index 5 (128 px) for 256-1024 px models
+        layers = draggan_layers(official)
+        assert (layers.feature_block, layers.feature_resolution, layers.num_optimised_ws) == (5, 128, 6)
 
 
 def test_features_of_the_drag_block_depend_only_on_the_first_five_ws_at_64px():

@@ -55,19 +55,19 @@ class DragLayers:
 def draggan_layers(resolution: int, num_ws: int | None = None) -> DragLayers:
     """Which block's features DragGAN reads and how many W+ entries it optimises.
 
-    The official code reads the 6th block (128x128, a quarter of 512 px) and optimises ws[:, :6], the
-    entries of the 4, 8 and 16 px blocks. Below 512 px we keep the quarter ratio (64 px -> the 16x16
-    block, index 2; 128 px -> 32x32), and keep k = 6: at 64 px these six entries are exactly the ones
-    that drive the 16x16 feature block (ws 0-4) plus its ToRGB (ws 5, shared with the 32 px up-conv);
-    ws 6-9 (the 32 and 64 px blocks: fine detail and colour) come from w0. At 512 px and above it is
-    the official choice (block index 5).
+    The official code reads the 6th block (index 5, 128x128) for every model it ships, 256 to 1024 px,
+    and optimises ws[:, :6], the entries of the 4, 8 and 16 px blocks; so do we from 256 px up. The
+    official models stop at 256 px, so for smaller generators we choose a quarter of the output size
+    (64 px -> the 16x16 block, index 2; 128 px -> 32x32) and keep k = 6: at 64 px these six entries
+    are exactly the ones that drive the 16x16 feature block (ws 0-4) plus its ToRGB (ws 5, shared with
+    the 32 px up-conv); ws 6-9 (the 32 and 64 px blocks: fine detail and colour) come from w0.
 
     Args:
         resolution: generator output size.
         num_ws: the generator's W+ length (defaults to 2 log2(res) - 2).
     """
     num_ws = num_ws or 2 * int(math.log2(resolution)) - 2
-    feat_res = max(4, min(128, resolution // 4))
+    feat_res = 128 if resolution >= 256 else max(4, resolution // 4)
     return DragLayers(int(math.log2(feat_res)) - 2, feat_res, min(6, num_ws))
 
 
