@@ -168,3 +168,13 @@ def test_dragging_a_handle_moves_the_handle_and_keeps_its_target(G, w):
     wd.on_mouse_move(42.0, 38.0)
     wd.on_mouse_up(50.0, 42.0)
     assert wd.pairs == [[[12.0, 10.0], [24.0, 16.0]]]
+
+
+def test_a_target_one_pixel_from_its_lone_handle_is_placed_not_taken_for_the_handle(G, w):
+    wd = DragWidget(G, w, scale=4, runner="manual", events_path=None)
+    click(wd, 34.0, 34.0)  # handle (8, 8)
+    click(wd, 38.0, 34.0)  # 1 image px to the right: its target, a small nudge
+    assert wd.pairs == [[[8.0, 8.0], [9.0, 8.0]]]
+    wd.on_mouse_down(34.0, 34.0)  # with the pair complete, a click on the handle grabs it again
+    wd.on_mouse_up(30.0, 34.0)
+    assert wd.pairs == [[[7.0, 8.0], [9.0, 8.0]]]

@@ -223,9 +223,14 @@ class DragWidget:
         ix, iy = self.to_image(x, y)
         with self._lock:
             if self.mode == "points":
-                hit = self._hit(ix, iy)
+                # A handle waiting for its target takes the click as that target, however close: small
+                # nudges are edits too. Holding the button then fine-tunes the target.
+                pending = bool(self.pairs) and self.pairs[-1][1] is None
+                hit = None if pending else self._hit(ix, iy)
                 if hit is None:
                     self.add_point(ix, iy)
+                    if pending:
+                        self._dragging = (len(self.pairs) - 1, 1)
                 else:
                     self._edit_begins()
                     self._snapshot()
