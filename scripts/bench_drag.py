@@ -7,6 +7,7 @@ Examples:
     python scripts/bench_drag.py                      # shipped 64-px generator, 2 threads
     python scripts/bench_drag.py --threads 1 --edits 8
     python scripts/bench_drag.py --landmarks --pairs 16
+    python scripts/bench_drag.py --official-size 512 --steps 8   # ms/step of an official-size generator
 """
 from __future__ import annotations
 
@@ -27,7 +28,12 @@ def main(argv=None) -> int:
     ap.add_argument("--pairs", type=int, default=16, help="pairs per setting for --landmarks")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None, help="also write the measurements as JSON here (atomic)")
+    ap.add_argument("--official-size", type=int, choices=(256, 512, 1024), default=None,
+                    help="time only drag steps of a random-weight generator of the official size at this "
+                         "resolution (z = w = 512, 8 mapping layers, StyleGAN2-ADA's channel_base / 512 max)")
     args = ap.parse_args(argv)
+    if args.official_size:
+        return official_size_timing(args)
 
     import numpy as np
     import torch
@@ -95,6 +101,47 @@ def main(argv=None) -> int:
     if args.out:
         from ganbook.io import atomic_write_json
 
+        print(f"written {atomic_write_json(args.out, summary)}")
+    return 0
+
+
+def official_size_timing(args) -> int:
+    """ms per DragGAN step (motion supervision + tracking, DragGAN's settings at that resolution) of an
+    official-size StyleGAN2 generator; random weights time the same as trained ones."""
+    import torch
+
+    from ganbook.drag.draggan import DragConfig, DragSession, draggan_layers
+    from ganbook.models.stylegan2 import Generator, StyleGAN2Config
+
+    torch.set_num_threads(args.threads)
+    res = args.official_size
+    # StyleGAN2-ADA's cfg "paper256" (channel_base 16384) and config-f / "paper512" (32768), channel_max 512.
+    cfg = StyleGAN2Config(resolution=res, z_dim=512, w_dim=512, mapping_layers=8,
+                          channel_base=16384 if res == 256 else 32768, channel_max=512)
+    torch.manual_seed(args.seed)
+    G = Generator(cfg).eval().requires_grad_(False)
+    params = sum(p.numel() for p in G.parameters())
+    layers = draggan_layers(res)
+    with torch.no_grad():
+        w = G.mapping(torch.randn(1, 512), truncation_psi=0.7)
+    s = DragSession(G, w, [[res * 0.3, res * 0.5]], [[res * 0.7, res * 0.5]],
+                    config=DragConfig(max_steps=args.steps + 2))
+    times = []
+    for _ in range(args.steps + 2):
+        t0 = time.perf_counter()
+        s.step()
+        times.append(time.perf_counter() - t0)
+    ms = 1000 * statistics.median(times[2:])
+    print(f"official-size generator {res}px ({params:,} parameters, features of block {layers.feature_block} "
+          f"at {layers.feature_resolution} px), {torch.get_num_threads()} threads: median {ms:.0f} ms per drag step "
+          f"over {args.steps} steps")
+    if args.out:
+        from ganbook.io import atomic_write_json
+
+        summary = {"resolution": res, "generator_parameters": params, "threads": torch.get_num_threads(),
+                   "feature_block": layers.feature_block, "feature_resolution": layers.feature_resolution,
+                   "steps_timed": args.steps, "ms_per_step_median": round(ms, 1),
+                   "ms_per_step": [round(1000 * t, 1) for t in times[2:]], "weights": "random (timing only)"}
         print(f"written {atomic_write_json(args.out, summary)}")
     return 0
 
