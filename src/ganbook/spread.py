@@ -13,6 +13,7 @@ of "what moves across hosts" for the demo profile; the smoke profile does not mo
 """
 from __future__ import annotations
 
+import collections
 import json
 import statistics
 from pathlib import Path
@@ -48,14 +49,22 @@ def measure(runs: Mapping[str, Path], label: str) -> dict:
     if len(set(profiles.values())) != 1:
         raise ValueError(f"runs of different profiles cannot be compared: {profiles}")
     values: dict[tuple, dict[str, float]] = {}
+    splits: dict[tuple, str] = {}
     for name, notebooks in per_run.items():
         for notebook, rows in notebooks.items():
+            # A split may name the run's seed ("12 generated pairs (seed 1)"): rows are matched without it
+            # wherever task, dataset, method and metric alone identify them.
+            counts = collections.Counter((r["task"], r["dataset"], r["method"], r["metric"]) for r in rows)
             for r in rows:
-                values.setdefault((notebook, *(r[k] for k in KEY[1:])), {})[name] = r["value"]
+                short = (r["task"], r["dataset"], r["method"], r["metric"])
+                key = (notebook, short[0], short[1], "" if counts[short] == 1 else r["split"], *short[2:])
+                values.setdefault(key, {})[name] = r["value"]
+                splits.setdefault(key, r["split"])
     rows = []
     for key, by_run in values.items():
         v = list(by_run.values())
         row = dict(zip(KEY, key))
+        row["split"] = splits[key]
         row.update({"n": len(v), "mean": statistics.fmean(v), "sd": statistics.stdev(v) if len(v) > 1 else 0.0,
                     "min": min(v), "max": max(v), "runs": by_run})
         rows.append(row)
@@ -72,12 +81,14 @@ def load(label: str, folder: Path | None = None) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def spread_table(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_distance_px")) -> str:
-    """Markdown: one line per headline row, mean ± sd and [min, max] over the runs."""
+def spread_table(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_distance_px"),
+                 moving_only: bool = False) -> str:
+    """Markdown: one line per headline row, mean ± sd and [min, max] over the runs (``moving_only``:
+    leave out rows identical in every run, e.g. interpolation baselines)."""
     lines = [f"| notebook | task | dataset | method | metric | mean ± sd over {len(doc['runs'])} runs | min | max |",
              "|---|---|---|---|---|---:|---:|---:|"]
     for r in doc["rows"]:
-        if r["metric"] not in metrics:
+        if r["metric"] not in metrics or (moving_only and r["min"] == r["max"]):
             continue
         d = 0 if r["metric"] == "modes_recovered" else 2
         lines.append(f"| {r['notebook']} | {r['task']} | {r['dataset']} | {r['method']} | {r['metric']} | "

@@ -117,13 +117,29 @@ def test_retinal_rrdb_psnr_model_beats_bicubic_by_half_a_db_on_held_out_fundus()
     _holds_everywhere(lambda run: _check(_gain(run["02_retinal_esrgan"], task, "RRDB(P)", "bicubic") >= 0.5))
 
 
-@pytest.mark.parametrize("points", [1, 5])
-def test_draggan_halves_the_landmark_distance_and_tracking_beats_no_tracking(points):
+def _distances(run, points):
+    rows = run["04_draggan"]
+    return {m: _value(rows, task=f"landmarks_{points}pt", method=m, metric="mean_distance_px")
+            for m in ("no edit", "DragGAN (no tracking)", "DragGAN")}
+
+
+def test_draggan_halves_the_five_point_landmark_distance_and_tracking_beats_no_tracking():
     def claim(run):
-        rows = run["04_draggan"]
-        md = {m: _value(rows, task=f"landmarks_{points}pt", method=m, metric="mean_distance_px")
-              for m in ("no edit", "DragGAN (no tracking)", "DragGAN")}
+        md = _distances(run, 5)
         assert md["DragGAN"] <= 0.5 * md["no edit"], md
         assert md["DragGAN"] < md["DragGAN (no tracking)"], md
-        assert _value(rows, task=f"landmarks_{points}pt", method="DragGAN", metric="ms_per_step") <= 60
     _holds_everywhere(claim)
+
+
+def test_draggan_cuts_the_single_point_landmark_distance_by_at_least_a_third():
+    # Measured over three seeds with 12 pairs: DragGAN / no edit = 0.41, 0.49, 0.56 and DragGAN minus
+    # no tracking = -0.52, +0.02, -0.07 px, so for one point "halves" and "tracking beats no tracking"
+    # are inside the spread and are not claimed; what holds in every run is a cut of at least a third.
+    _holds_everywhere(lambda run: _check(_distances(run, 1)["DragGAN"] <= 2 / 3 * _distances(run, 1)["no edit"],
+                                         _distances(run, 1)))
+
+
+@pytest.mark.parametrize("points", [1, 5])
+def test_a_drag_step_takes_at_most_60_ms_on_two_cores(points):
+    _holds_everywhere(lambda run: _check(_value(run["04_draggan"], task=f"landmarks_{points}pt", method="DragGAN",
+                                                metric="ms_per_step") <= 60))

@@ -65,3 +65,16 @@ def test_index_and_readme_block_state_reproducibility_with_the_measured_spread(t
     assert "## Reproducibility" in text and "byte for byte" in text and "30.100 ± 0.100" in text
     assert "30.100 ± 0.100" in page.read_text()
     assert "3 runs (seed=0, seed=1, seed=2)" in readme_spread(reports)
+
+
+def test_rows_whose_split_names_the_seed_are_matched_across_runs(tmp_path):
+    runs = {}
+    for i, v in enumerate([2.0, 2.4, 2.2]):
+        folder = tmp_path / str(i)
+        (folder / "metrics").mkdir(parents=True)
+        rows = [{"task": "lm", "dataset": "faces", "split": f"12 pairs (seed {i})", "method": "DragGAN",
+                 "metric": "mean_distance_px", "value": v}]
+        (folder / "metrics" / "04_z.json").write_text(json.dumps({"notebook": "04_z", "profile": "demo", "rows": rows}))
+        runs[f"seed={i}"] = folder
+    doc = measure(runs, "x")
+    assert len(doc["rows"]) == 1 and doc["rows"][0]["n"] == 3 and doc["rows"][0]["max"] == 2.4
