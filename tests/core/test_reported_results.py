@@ -143,3 +143,13 @@ def test_draggan_cuts_the_single_point_landmark_distance_by_at_least_a_third():
 def test_a_drag_step_takes_at_most_60_ms_on_two_cores(points):
     _holds_everywhere(lambda run: _check(_value(run["04_draggan"], task=f"landmarks_{points}pt", method="DragGAN",
                                                 metric="ms_per_step") <= 60))
+
+
+def test_committed_reports_come_from_one_run_of_one_clean_commit():
+    sidecars = [p for p in (REPORTS / "figures").glob("*/*.json") if p.name != "browser_test.json"]  # the browser test's record
+    states = {(d.get("git_sha"), d.get("git_dirty")) for d in (json.loads(p.read_text()) for p in sidecars)}
+    states |= {(json.loads((METRICS / f"{n}.json").read_text())["provenance"].get("git_sha"),
+                json.loads((METRICS / f"{n}.json").read_text())["provenance"].get("git_dirty")) for n in NOTEBOOKS}
+    assert len(sidecars) > 20 and len(states) == 1, f"reports/ mixes runs: {sorted(map(str, states))}"
+    sha, dirty = states.pop()
+    assert sha and dirty is False, "regenerate reports/ with `make reproduce` from a clean, committed tree"
