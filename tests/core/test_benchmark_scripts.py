@@ -30,3 +30,20 @@ def test_committed_benchmarks_meet_the_issue_targets():
     for name in ("volume_sr_x2_lr_input.json", "volume_sr_x2_hr_input.json"):
         vol = json.loads((bench / name).read_text())
         assert vol["finite"] and vol["wall_s"] <= 90 and vol["peak_rss_mb"] <= 3 * 1024
+
+
+@pytest.mark.slow
+def test_bench_drag_times_an_official_size_generator(tmp_path):
+    out = tmp_path / "drag256.json"
+    assert _script("bench_drag").main(["--official-size", "256", "--steps", "1", "--threads", "2",
+                                       "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["resolution"] == 256 and result["feature_block"] == 5 and result["ms_per_step_median"] > 0
+
+
+def test_committed_official_size_drag_timings_are_recorded_for_256_and_512_px():
+    bench = repo_root() / "reports" / "benchmarks"
+    for res, params in ((256, 24_767_458), (512, 30_276_583)):
+        doc = json.loads((bench / f"drag_official_{res}px.json").read_text())
+        assert doc["resolution"] == res and doc["generator_parameters"] == params and doc["feature_resolution"] == 128
+        assert doc["steps_timed"] >= 5 and doc["ms_per_step_median"] > 0

@@ -23,3 +23,12 @@ def test_readme_spread_block_equals_what_reports_spread_says():
     block = text.split(SPREAD_START, 1)[1].split(SPREAD_END, 1)[0]
     assert block.strip() == readme_spread(ROOT / "reports", moving_only=True).strip(), (
         "README reproducibility table differs from reports/spread: run `python -m ganbook index`")
+
+
+def test_readme_official_size_drag_timings_are_the_committed_benchmarks():
+    import json
+
+    text = (ROOT / "README.md").read_text()
+    for res in (256, 512):
+        ms = json.loads((ROOT / "reports" / "benchmarks" / f"drag_official_{res}px.json").read_text())["ms_per_step_median"]
+        assert f"**{ms:.0f} ms at {res} px**" in text
