@@ -198,6 +198,8 @@ REPRODUCIBILITY = (
     "as much as they do between seeds. The table gives that spread; each headline claim is tested to hold "
     "in every one of these runs.",
 )
+
+
 def build_index(folder: Path | None = None) -> tuple[Path, Path]:
     """Write ``index.md`` and ``index.html`` from ``metrics/``, ``figures/`` and ``runs.json``."""
     root = folder or reports_dir()
