@@ -16,8 +16,11 @@ Inference is tiled (``ganbook.sr.tiling.tiled_apply``), so memory stays bounded 
 command warns when the input's pixel spacing or value range lies outside what the card records from
 training — the model may still run, but its measured quality does not carry over.
 
-Card fields read here: ``trained_spacing`` is either one nominal spacing per axis (``[1.0, 1.0, 1.0]``;
-warn beyond a factor 1.5 either way) or a ``[min, max]`` range per axis (warn outside it, 10 % slack);
+Card fields read here: ``trained_lr_spacing`` — the spacing of the *low-resolution* images the model was
+trained to take (the HR ``trained_spacing`` × ``scale`` unless the card says otherwise), since an input
+is an LR image: a native-resolution scan given as input is warned about, naming both spacings. Each is
+either one nominal spacing per axis (``[2.0, 2.0, 2.0]``; warn beyond a factor 1.5 either way) or a
+``[min, max]`` range per axis (warn outside it, 10 % slack);
 ``trained_range`` is ``[low, high]`` raw values (warn when more than 1 % of the input lies outside;
 for a fixed-window card, values below the window — air, scanner padding — are ignored: they all map to 0).
 """
@@ -66,12 +69,15 @@ def from_unit(x: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
 def check_input(card, array: np.ndarray, spacing, path) -> list[str]:
     """Warnings (also issued as :class:`InputWarning`) when spacing or values lie outside the training data."""
     messages = []
-    if spacing is not None and card.trained_spacing:
-        for axis, (s, t) in enumerate(zip(spacing, card.trained_spacing)):
+    if spacing is not None and card.trained_lr_spacing:
+        for axis, (s, t) in enumerate(zip(spacing, card.trained_lr_spacing)):
             lo, hi = (t[0] / 1.1, t[1] * 1.1) if isinstance(t, (list, tuple)) else (t / 1.5, t * 1.5)
             if not lo <= float(s) <= hi:
+                hr = card.trained_spacing[axis] if card.trained_spacing else None
+                hr_text = "" if hr is None else f" (its HR images: {_spacing_text(hr)} mm)"
                 messages.append(f"{path}: pixel spacing {float(s):.4g} mm along axis {axis} is outside the "
-                                f"training range {lo:.3g}..{hi:.3g} mm; results may not match the card's metrics")
+                                f"LR spacing the model was trained to take, {lo:.3g}..{hi:.3g} mm{hr_text}; "
+                                f"results may not match the card's metrics")
     if card.trained_range:
         lo, hi = card.trained_range
         values = np.asarray(array)
@@ -84,6 +90,10 @@ def check_input(card, array: np.ndarray, spacing, path) -> list[str]:
     for m in messages:
         warnings.warn(m, InputWarning, stacklevel=3)
     return messages
+
+
+def _spacing_text(t) -> str:
+    return f"{t[0]:.3g}..{t[1]:.3g}" if isinstance(t, (list, tuple)) else f"{float(t):.3g}"
 
 
 # ----------------------------------------------------------------------------------------- inference

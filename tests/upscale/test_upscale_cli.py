@@ -91,9 +91,12 @@ def _nifti(tmp_path, shape):
 def test_a_3d_model_upscales_a_nifti_volume_with_a_scaled_affine(tmp_path):
     import nibabel as nib
 
+    import warnings
+
     model, ckpt = _srresnet3d_checkpoint(tmp_path, [1.0, 1.0, 1.0])
-    vol, affine = _nifti(tmp_path, (10, 12, 9))
-    with pytest.warns(InputWarning, match="spacing 2 mm"):
+    vol, affine = _nifti(tmp_path, (10, 12, 9))  # 2-mm voxels: the LR spacing of a x2 model trained on 1 mm
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)  # a correct LR input is not warned about
         info = upscale_file(ckpt, tmp_path / "in.nii.gz", tmp_path / "out.nii.gz", tile=6, overlap=2)
     out = nib.load(tmp_path / "out.nii.gz")
     assert out.shape == (20, 24, 18) and info["output_spacing"] == (1.0, 1.0, 1.0)
@@ -109,12 +112,35 @@ def test_a_3d_model_upscales_a_nifti_volume_with_a_scaled_affine(tmp_path):
     assert np.median(err) < 1e-3 and err.max() < 2.0  # exact away from cuts; a cross-fade (≤ 2 % of range) near them
 
 
+def test_a_native_resolution_volume_given_as_input_is_warned_about_naming_both_spacings(tmp_path):
+    import nibabel as nib
+
+    _, ckpt = _srresnet3d_checkpoint(tmp_path, [2.0, 2.0, 2.0])  # trained on 2-mm HR, so it takes 4-mm LR
+    _, affine = _nifti(tmp_path, (6, 6, 6))  # a 2-mm scan: already at the training HR spacing
+    with pytest.warns(InputWarning) as record:
+        upscale_file(ckpt, tmp_path / "in.nii.gz", tmp_path / "out.nii.gz")
+    msg = str(record[0].message)
+    assert "pixel spacing 2 mm" in msg and "LR spacing" in msg and "2.67..6 mm" in msg and "HR images: 2 mm" in msg
+    assert nib.load(tmp_path / "out.nii.gz").shape == (12, 12, 12)  # it still runs
+
+
+def test_model_cards_record_the_lr_spacing_the_model_takes():
+    from ganbook.sr.export import ModelCard
+
+    card = ModelCard(model="rwman", config={}, method="m", scale=4, spatial_dims=2, modality="ct",
+                     intensity={"kind": "range", "low": 0, "high": 1}, degradation="average_pool",
+                     trained_spacing=[[0.5, 0.7], 0.6])
+    assert card.trained_lr_spacing == [[2.0, 2.8], 2.4]
+    explicit = ModelCard(**{**card.__dict__, "trained_lr_spacing": [3.0, 3.0]})
+    assert explicit.trained_lr_spacing == [3.0, 3.0]
+
+
 def test_a_3d_model_trained_on_decimated_voxels_gets_the_output_grid_it_was_trained_for(tmp_path):
     import nibabel as nib
 
     from ganbook.brain3d import sr_affine
 
-    _, ckpt = _srresnet3d_checkpoint(tmp_path, [2.0, 2.0, 2.0], residual_interp=True, sample_offset=1)
+    _, ckpt = _srresnet3d_checkpoint(tmp_path, [1.0, 1.0, 1.0], residual_interp=True, sample_offset=1)
     _, affine = _nifti(tmp_path, (6, 6, 6))
     upscale_file(ckpt, tmp_path / "in.nii.gz", tmp_path / "out.nii.gz")
     out = nib.load(tmp_path / "out.nii.gz")

@@ -35,7 +35,11 @@ class ModelCard:
             ``{"kind": "percentile", "low": 0.5, "high": 99.5}`` (per image),
             ``{"kind": "range", "low": 0, "high": 1}`` (already scaled, e.g. RGB in [0, 1]).
         degradation: the LR model it was trained for ("average_pool", "bicubic", "blur_nearest", ...).
-        trained_spacing: HR voxel/pixel spacing (mm) of the training data, per axis, if known.
+        trained_spacing: HR voxel/pixel spacing (mm) of the training data, per axis, if known: one value
+            per axis or a ``[min, max]`` range per axis.
+        trained_lr_spacing: the spacing of the LR images the model was trained to take as input, same
+            shape; defaults to ``trained_spacing`` × ``scale`` (every axis the model upscales). This is
+            what ``upscale`` compares an input with.
         trained_range: raw value range seen in training (e.g. HU min/max), if known.
         data: what it was trained on, in words.
         metrics: held-out results, e.g. ``{"psnr": 33.1, "ssim": 0.91, "bicubic_psnr": 31.2}``.
@@ -52,6 +56,7 @@ class ModelCard:
     degradation: str
     trained_spacing: list | None = None
     trained_range: list | None = None
+    trained_lr_spacing: list | None = None
     data: str = ""
     metrics: dict = field(default_factory=dict)
     notebook: str = ""
@@ -62,6 +67,10 @@ class ModelCard:
             raise ValueError(f"spatial_dims must be 2 or 3, got {self.spatial_dims}")
         if self.intensity.get("kind") not in ("window", "percentile", "range"):
             raise ValueError(f"intensity kind must be window, percentile or range, got {self.intensity!r}")
+        if self.trained_lr_spacing is None and self.trained_spacing:
+            def lr(t):
+                return [float(v) * self.scale for v in t] if isinstance(t, (list, tuple)) else float(t) * self.scale
+            self.trained_lr_spacing = [lr(t) for t in self.trained_spacing]
 
 
 def save_sr_model(path: str | Path, model: nn.Module, card: ModelCard) -> Path:
