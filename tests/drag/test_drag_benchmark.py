@@ -51,3 +51,14 @@ def test_pairs_too_close_are_redrawn_and_the_farthest_kept():
     far = run_landmark_benchmark(G, reg, BenchmarkConfig(min_distance_px=1e9, max_tries=4, **base))["edits"]
     gaps = [(a["no edit"]["distance"], b["no edit"]["distance"]) for a, b in zip(first, far)]
     assert all(g_far >= g_first for g_first, g_far in gaps) and any(g_far > g_first for g_first, g_far in gaps)
+
+
+def test_comparison_with_the_paper_reports_pixels_and_share_of_width():
+    from ganbook.drag.benchmark import compare_with_paper
+
+    rows = compare_with_paper({1: {"no edit": 4.0, "DragGAN": 2.0}, 5: {"no edit": 4.0, "DragGAN": 1.0}}, 64)
+    one = next(r for r in rows if r["points"] == 1 and r["method"] == "DragGAN")
+    assert one["paper_px"] == 2.44 and abs(one["paper_over_ours_px"] - 1.22) < 1e-9
+    assert abs(one["ours_pct_width"] - 100 * 2 / 64) < 1e-9 and abs(one["paper_pct_width"] - 100 * 2.44 / 512) < 1e-9
+    assert one["ours_over_paper_pct"] > 6  # 8x narrower images: a larger share of the width
+    assert {(r["points"], r["method"]) for r in rows} == {(1, "no edit"), (1, "DragGAN"), (5, "no edit"), (5, "DragGAN")}

@@ -19,7 +19,8 @@ _EXPORTS = {
     "inversion": ("InversionConfig", "InversionResult", "invert", "psnr"),
     "landmarks": ("LandmarkConfig", "LandmarkNet", "train_landmark_regressor", "detect_landmarks", "load_regressor",
                   "save_regressor", "landmark_error"),
-    "benchmark": ("BenchmarkConfig", "METHODS", "run_landmark_benchmark", "sample_pair"),
+    "benchmark": ("BenchmarkConfig", "METHODS", "PAPER_TABLE1", "run_landmark_benchmark", "sample_pair",
+                  "compare_with_paper"),
     "widget": ("DragWidget",),
     "profiles": ("DragNotebookConfig", "PROFILES"),
 }

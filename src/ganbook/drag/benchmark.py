@@ -19,9 +19,30 @@ from .draggan import DragConfig, drag, image_to_numpy
 from .faces import FIVE_POINTS
 from .landmarks import detect_landmarks
 
-__all__ = ["BenchmarkConfig", "METHODS", "sample_pair", "run_landmark_benchmark"]
+__all__ = ["BenchmarkConfig", "METHODS", "PAPER_TABLE1", "sample_pair", "run_landmark_benchmark", "compare_with_paper"]
 
 METHODS = ("no edit", "DragGAN (no tracking)", "DragGAN")
+
+# Pan et al. 2023, Table 1: mean landmark distance (px) on FFHQ at 512 px, by number of dragged points.
+PAPER_TABLE1 = {"resolution": 512, 1: {"no edit": 12.93, "DragGAN": 2.44}, 5: {"no edit": 11.66, "DragGAN": 3.18}}
+
+
+def compare_with_paper(distances: dict, resolution: int) -> list[dict]:
+    """Our mean distances beside the paper's, in pixels and as a percentage of the image width.
+
+    Args:
+        distances: ``{points: {"no edit": md, "DragGAN": md}}`` from this run.
+        resolution: our generator's output size.
+    """
+    rows = []
+    for points, ours in sorted(distances.items()):
+        paper = PAPER_TABLE1[points]
+        for method in ("no edit", "DragGAN"):
+            ours_pct, paper_pct = 100 * ours[method] / resolution, 100 * paper[method] / PAPER_TABLE1["resolution"]
+            rows.append({"points": points, "method": method, "ours_px": ours[method], "paper_px": paper[method],
+                         "paper_over_ours_px": paper[method] / ours[method], "ours_pct_width": ours_pct,
+                         "paper_pct_width": paper_pct, "ours_over_paper_pct": ours_pct / paper_pct})
+    return rows
 
 
 @dataclass
