@@ -349,10 +349,8 @@ plt.show()
 # no-tracking rows are not distinguishable across seeds (README, Reproducibility).
 
 # %%
-md_by_points = {n: {m: next(r["value"] for r in md_rows if r["task"] == f"landmarks_{n}pt" and r["method"] == m)
-          for m in ("no edit", "DragGAN")} for n in (1, 5)}
 print(format_table([{"task": f"{c['points']} pt", "method": c["method"], "metric": k, "value": c[k]}
-                    for c in dg.compare_with_paper(md_by_points, G.resolution)
+                    for c in dg.compare_with_paper(md_rows, G.resolution)
                     for k in ("ours_px", "paper_px", "ours_pct_width", "paper_pct_width", "ours_over_paper_pct")],
                    index=("task", "method"), digits=2))
 

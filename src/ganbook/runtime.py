@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = [
     "seed_everything", "select_device", "autocast", "peak_rss_mb", "progress_enabled", "torch_threads", "DEVICES",
-    "PORTABLE_ENV", "portable_cpu", "portable_env_in_force",
+    "PORTABLE_ENV", "portable_cpu",
 ]
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -111,11 +111,6 @@ def portable_cpu() -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
     for name, value in PORTABLE_ENV.items():  # child processes (data workers, CLIs) inherit it
         os.environ.setdefault(name, value)
-
-
-def portable_env_in_force() -> bool:
-    """Whether this process started with :data:`PORTABLE_ENV` (so MKL and ATen were pinned at load)."""
-    return all(os.environ.get(k) == v for k, v in PORTABLE_ENV.items())
 
 
 @contextlib.contextmanager

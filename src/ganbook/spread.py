@@ -22,7 +22,7 @@ from typing import Mapping
 from .io import atomic_write_json
 from .paths import reports_dir
 
-__all__ = ["HEADLINE_METRICS", "measure", "load", "spread_table", "claims_hold_in_every_run"]
+__all__ = ["HEADLINE_METRICS", "measure", "write", "load", "spread_table"]
 
 HEADLINE_METRICS = ("modes_recovered", "psnr", "ssim", "mean_distance_px", "ms_per_step")
 KEY = ("notebook", "task", "dataset", "split", "method", "metric")
@@ -94,11 +94,6 @@ def spread_table(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_d
         lines.append(f"| {r['notebook']} | {r['task']} | {r['dataset']} | {r['method']} | {r['metric']} | "
                      f"{r['mean']:.{d + 1}f} ± {r['sd']:.{d + 1}f} | {r['min']:.{d}f} | {r['max']:.{d}f} |")
     return "\n".join(lines)
-
-
-def claims_hold_in_every_run(doc: dict, claim) -> dict[str, object]:
-    """``{run: claim(rows_by_notebook)}`` for each run, so a test can require a claim in all of them."""
-    return {name: claim(rows) for name, rows in doc["per_run"].items()}
 
 
 def register(sub) -> None:

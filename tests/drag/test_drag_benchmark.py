@@ -56,7 +56,11 @@ def test_pairs_too_close_are_redrawn_and_the_farthest_kept():
 def test_comparison_with_the_paper_reports_pixels_and_share_of_width():
     from ganbook.drag.benchmark import compare_with_paper
 
-    rows = compare_with_paper({1: {"no edit": 4.0, "DragGAN": 2.0}, 5: {"no edit": 4.0, "DragGAN": 1.0}}, 64)
+    md = {(1, "no edit"): 4.0, (1, "DragGAN"): 2.0, (5, "no edit"): 4.0, (5, "DragGAN"): 1.0}
+    recorded = [{"task": f"landmarks_{n}pt", "method": m, "metric": "mean_distance_px", "value": v}
+                for (n, m), v in md.items()]
+    recorded.append({"task": "landmarks_1pt", "method": "DragGAN", "metric": "ms_per_step", "value": 30.0})
+    rows = compare_with_paper(recorded, 64)
     one = next(r for r in rows if r["points"] == 1 and r["method"] == "DragGAN")
     assert one["paper_px"] == 2.44 and abs(one["paper_over_ours_px"] - 1.22) < 1e-9
     assert abs(one["ours_pct_width"] - 100 * 2 / 64) < 1e-9 and abs(one["paper_pct_width"] - 100 * 2.44 / 512) < 1e-9

@@ -27,22 +27,25 @@ METHODS = ("no edit", "DragGAN (no tracking)", "DragGAN")
 PAPER_TABLE1 = {"resolution": 512, 1: {"no edit": 12.93, "DragGAN": 2.44}, 5: {"no edit": 11.66, "DragGAN": 3.18}}
 
 
-def compare_with_paper(distances: dict, resolution: int) -> list[dict]:
+def compare_with_paper(rows, resolution: int) -> list[dict]:
     """Our mean distances beside the paper's, in pixels and as a percentage of the image width.
 
     Args:
-        distances: ``{points: {"no edit": md, "DragGAN": md}}`` from this run.
+        rows: metric rows (dicts) with tasks ``landmarks_1pt`` / ``landmarks_5pt`` and metric
+            ``mean_distance_px``, as the notebook records them.
         resolution: our generator's output size.
     """
-    rows = []
-    for points, ours in sorted(distances.items()):
+    ours = {(r["task"], r["method"]): r["value"] for r in rows if r["metric"] == "mean_distance_px"}
+    out = []
+    for points in (1, 5):
         paper = PAPER_TABLE1[points]
         for method in ("no edit", "DragGAN"):
-            ours_pct, paper_pct = 100 * ours[method] / resolution, 100 * paper[method] / PAPER_TABLE1["resolution"]
-            rows.append({"points": points, "method": method, "ours_px": ours[method], "paper_px": paper[method],
-                         "paper_over_ours_px": paper[method] / ours[method], "ours_pct_width": ours_pct,
-                         "paper_pct_width": paper_pct, "ours_over_paper_pct": ours_pct / paper_pct})
-    return rows
+            mine = ours[(f"landmarks_{points}pt", method)]
+            ours_pct, paper_pct = 100 * mine / resolution, 100 * paper[method] / PAPER_TABLE1["resolution"]
+            out.append({"points": points, "method": method, "ours_px": mine, "paper_px": paper[method],
+                        "paper_over_ours_px": paper[method] / mine, "ours_pct_width": ours_pct,
+                        "paper_pct_width": paper_pct, "ours_over_paper_pct": ours_pct / paper_pct})
+    return out
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from .stylegan2 import Generator, StyleGAN2Config
+from .stylegan2 import Generator, StyleGAN2Config, _blur_kernel
 
 __all__ = ["PretrainedError", "SafeUnpickler", "PersistentRecord", "ALLOWED", "read_official_pickle",
            "official_to_ours", "ours_to_official", "infer_config", "load_pretrained"]
@@ -194,9 +194,7 @@ def ours_to_official(G: Generator) -> dict[str, torch.Tensor]:
 
 
 def _fir() -> torch.Tensor:
-    k = torch.tensor([1.0, 3.0, 3.0, 1.0])
-    k = torch.outer(k, k)
-    return k / k.sum()
+    return _blur_kernel(1, 1.0)[0, 0]  # the model's own [1, 3, 3, 1] filter, (4, 4), sum 1
 
 
 def _check_filter(key: str, v: torch.Tensor) -> None:

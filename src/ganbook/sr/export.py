@@ -68,9 +68,9 @@ class ModelCard:
         if self.intensity.get("kind") not in ("window", "percentile", "range"):
             raise ValueError(f"intensity kind must be window, percentile or range, got {self.intensity!r}")
         if self.trained_lr_spacing is None and self.trained_spacing:
-            def lr(t):
-                return [float(v) * self.scale for v in t] if isinstance(t, (list, tuple)) else float(t) * self.scale
-            self.trained_lr_spacing = [lr(t) for t in self.trained_spacing]
+            s = self.scale
+            self.trained_lr_spacing = [[float(v) * s for v in t] if isinstance(t, (list, tuple)) else float(t) * s
+                                       for t in self.trained_spacing]
 
 
 def save_sr_model(path: str | Path, model: nn.Module, card: ModelCard) -> Path:
