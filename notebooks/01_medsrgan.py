@@ -216,7 +216,7 @@ plt.show()
 #
 # PSNR = 10·log₁₀(MAX²/MSE) and SSIM with $c_1 = (0.01\,\mathrm{MAX})^2$, $c_2 = (0.03\,\mathrm{MAX})^2$ on
 # the [0, 1] scale (MAX = 1), **inside the body** (the paper crops non-body area away), averaged over the
-# held-out slices. Also: `gm_ratio` (mean gradient magnitude relative to HR) and `hf_ratio` (spectral
+# held-out slices. Also: `grad_ratio` (mean gradient magnitude relative to HR) and `hf_ratio` (spectral
 # energy above the LR Nyquist limit relative to HR) — sharpness, 1 = as sharp as HR — and
 # `consistency_rms` = RMS of avgpool(SR) − LR (0 = SR fully explains its own input).
 

@@ -167,13 +167,7 @@ plt.show()
 # file as `vgg19_weights`.
 
 # %%
-if vgg19_weights is None:
-    try:
-        from ganbook.data.fetch import weights_file
-
-        vgg19_weights = str(weights_file("vgg19"))
-    except ganbook.data.DataError:
-        vgg19_weights = None
+vgg19_weights = ganbook.models.vgg.vgg19_weights(vgg19_weights)  # None: none given or registered
 backbone = perceptual_backbone(vgg19_weights, ("conv5_4",))
 print(backbone.message.replace(str(vgg19_weights), "the VGG-19 file") if vgg19_weights else backbone.message)
 

@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -75,6 +75,25 @@ class Run:
     def metric(self, task: str, dataset: str, split: str, method: str, metric: str, value: float) -> None:
         """Add one row to this notebook's metrics table."""
         self.rows.append(report.Row(task, dataset, split, method, metric, float(value)))
+
+    def record(self, task: str, dataset: str, split: str, scores: Mapping[str, Mapping[str, float]],
+               metrics: Sequence[str] | None = None) -> None:
+        """Add ``scores[method][metric]`` (what every ``evaluate`` returns) as rows of one task.
+
+        Args:
+            task, dataset, split: the rows' labels.
+            scores: ``{method: {metric: value}}``.
+            metrics: the metrics to keep, in this order (None: every metric of each method, as given).
+
+        Raises:
+            KeyError: a requested metric is missing for a method (named with the method).
+        """
+        for method, values in scores.items():
+            for name in values if metrics is None else metrics:
+                if name not in values:
+                    raise KeyError(f"record({task!r}): method {method!r} has no metric {name!r}; "
+                                   f"it has {', '.join(values)}")
+                self.metric(task, dataset, split, method, name, values[name])
 
     def save_metrics(self) -> Path:
         """Write ``reports/metrics/<notebook>.json`` with every row added so far."""

@@ -36,7 +36,9 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["register", "upscale_file", "super_resolve", "to_unit", "from_unit", "check_input", "InputWarning"]
+from .data.intensity import from_unit, to_unit
+
+__all__ = ["register", "upscale_file", "super_resolve", "card_window", "check_input", "InputWarning"]
 
 
 class InputWarning(UserWarning):
@@ -44,7 +46,8 @@ class InputWarning(UserWarning):
 
 
 # ------------------------------------------------------------------------------------ intensity maps
-def _bounds(card, array: np.ndarray) -> tuple[float, float]:
+def card_window(card, array: np.ndarray) -> tuple[float, float]:
+    """The (low, high) window the card maps to [0, 1] for this input (fixed, or the input's percentiles)."""
     spec = card.intensity
     if spec["kind"] == "percentile":
         lo, hi = np.percentile(array, [spec["low"], spec["high"]])
@@ -52,18 +55,6 @@ def _bounds(card, array: np.ndarray) -> tuple[float, float]:
         lo, hi = spec["low"], spec["high"]
     lo, hi = float(lo), float(hi)
     return lo, (hi if hi > lo else lo + 1e-6)
-
-
-def to_unit(card, array: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
-    """Raw values → the network's [0, 1] input as the card says; returns the array and (low, high) used."""
-    lo, hi = _bounds(card, array)
-    return np.clip((np.asarray(array, np.float32) - lo) / (hi - lo), 0.0, 1.0), (lo, hi)
-
-
-def from_unit(x: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
-    """The inverse map of :func:`to_unit` (clipped to [0, 1] first)."""
-    lo, hi = bounds
-    return np.clip(x, 0.0, 1.0) * (hi - lo) + lo
 
 
 def check_input(card, array: np.ndarray, spacing, path) -> list[str]:
@@ -183,8 +174,9 @@ def upscale_file(checkpoint, input_path, output_path, *, tile: int | None = None
             raise DataError(inp, f"has {src.array.shape[0]} frames", "pick one with --frame N")
         raw = src.array[0] if src.layout == "FHW" else src.array
         warns = check_input(card, raw, src.spacing, inp)
-        x, bounds = to_unit(card, raw)
-        y = from_unit(super_resolve(model, card, x, tile=tile, overlap=overlap, device=dev), bounds)
+        window = card_window(card, raw)
+        y = from_unit(super_resolve(model, card, to_unit(raw, window), tile=tile, overlap=overlap, device=dev),
+                      window, clip=True)
         from .data.dicom_writer import write_dicom_slice
 
         write_dicom_slice(out, y, src, scale=s, frame=frame or 0,
@@ -198,14 +190,15 @@ def upscale_file(checkpoint, input_path, output_path, *, tile: int | None = None
             raise DataError(out, "must be a NIfTI file (.nii or .nii.gz) for a volume input", "rename the output")
         src = read_volume(inp)
         warns = check_input(card, src.array, src.spacing, inp)
-        x, bounds = to_unit(card, src.array)
+        window = card_window(card, src.array)
+        x = to_unit(src.array, window)
         if card.spatial_dims == 3:
             y, factors = super_resolve(model, card, x, tile=tile, overlap=overlap, device=dev), (s, s, s)
         else:  # a 2-D model: every slice along the last axis, in-plane upscaling only
             slices = np.moveaxis(x, -1, 0)  # (K, I, J)
             y = np.stack([super_resolve(model, card, sl, tile=tile, overlap=overlap, device=dev) for sl in slices], -1)
             factors = (s, s, 1)
-        y = from_unit(y, bounds)
+        y = from_unit(y, window, clip=True)
         # The output grid follows where the model assumes each LR voxel sits in its HR block.
         offset = card.config.get("sample_offset")
         offsets = None if offset is None else tuple(float(offset) if f > 1 else 0.0 for f in factors)
@@ -221,8 +214,9 @@ def upscale_file(checkpoint, input_path, output_path, *, tile: int | None = None
             raise DataError(out, "must be .png, .tif or .tiff for a picture input", "rename the output")
         src = read_image(inp)
         warns = check_input(card, src.array, None, inp)
-        x, bounds = to_unit(card, src.array)
-        y = from_unit(super_resolve(model, card, x, tile=tile, overlap=overlap, device=dev), bounds)
+        window = card_window(card, src.array)
+        y = from_unit(super_resolve(model, card, to_unit(src.array, window), tile=tile, overlap=overlap, device=dev),
+                      window, clip=True)
         _write_picture(out, y, sixteen_bit=src.meta.get("mode", "").startswith("I;16") or src.meta.get("mode") == "I")
         return _summary(card, src.array.shape, y.shape, None, None, out, warns)
     raise DataError(inp, "is not DICOM, NIfTI or a PNG/JPEG/TIFF picture", "convert it, or add --force for old DICOM")

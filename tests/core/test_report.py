@@ -88,3 +88,15 @@ def test_sr_model_round_trips_through_its_model_card(tmp_path):
     assert card2 == card
     x = torch.rand(1, 1, 8, 8)
     assert torch.equal(back(x), net.eval()(x))
+
+
+def test_record_adds_one_row_per_method_and_metric_in_the_order_asked():
+    run = start("99_test", profile="smoke", seed=0, device="cpu", interactive=False)
+    scores = {"bicubic": {"psnr": 30.0, "ssim": 0.8, "extra": 1.0}, "GAN": {"psnr": 31.0, "ssim": 0.9, "extra": 2.0}}
+    run.record("sr", "ct", "test", scores, metrics=("ssim", "psnr"))
+    assert [(r.method, r.metric, r.value) for r in run.rows] == [
+        ("bicubic", "ssim", 0.8), ("bicubic", "psnr", 30.0), ("GAN", "ssim", 0.9), ("GAN", "psnr", 31.0)]
+    run.record("sr", "mr", "test", {"GAN": {"psnr": 29.0}})
+    assert run.rows[-1].dataset == "mr" and run.rows[-1].value == 29.0
+    with pytest.raises(KeyError, match="'bicubic' has no metric 'lpips'"):
+        run.record("sr", "ct", "test", scores, metrics=("lpips",))

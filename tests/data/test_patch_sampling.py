@@ -68,7 +68,7 @@ def test_random_crops_return_the_pixels_at_their_corners():
 @pytest.mark.parametrize("scale", [2, 4])
 def test_sampler_batches_stay_aligned_after_flips_and_transposes(scale):
     images = [RNG.random((16 * scale, 16 * scale)), RNG.random((3 * 8 * scale, 8 * scale + 3))]
-    sampler = PairedPatchSampler(images[:1], scale=scale, lr_size=6, batch_size=16, degradation="average")
+    sampler = PairedPatchSampler(images[:1], scale=scale, lr_size=6, batch_size=16, degradation="average_pool")
     lr, hr = sampler(torch.Generator().manual_seed(0))
     assert lr.shape == (16, 1, 6, 6) and hr.shape == (16, 1, 6 * scale, 6 * scale) and lr.dtype == torch.float32
     np.testing.assert_allclose(average_pool(hr.numpy(), scale), lr.numpy(), atol=1e-6)

@@ -19,6 +19,7 @@ import torch
 
 from ..data import load
 from ..data.degrade import blur_nearest, crop_to_multiple, kspace_truncate
+from ..data.intensity import to_unit
 from ..data.nifti import upsampled_affine
 from ..data.patches import PairedPatchSampler
 from ..losses.sr import sv_soft_labels
@@ -114,16 +115,6 @@ def load_case(dataset: str, split: str, kind: str, cfg: Brain3DConfig, index: in
                 intensity_window(lr), zero_filled, dict(data.sha256))
 
 
-def _normalise(x: np.ndarray, window) -> np.ndarray:
-    lo, hi = window
-    return ((np.asarray(x, np.float32) - lo) / (hi - lo)).astype(np.float32)
-
-
-def _denormalise(x: np.ndarray, window) -> np.ndarray:
-    lo, hi = window
-    return x * (hi - lo) + lo
-
-
 def make_sampler(cases: Case | Sequence[Case], cfg: Brain3DConfig, device: Any = "cpu"):
     """``sample(generator) -> (lr, hr, (y_real, y_fake))``: normalised patches + fresh soft labels.
 
@@ -133,8 +124,8 @@ def make_sampler(cases: Case | Sequence[Case], cfg: Brain3DConfig, device: Any =
         device: where batches go.
     """
     cases = [cases] if isinstance(cases, Case) else list(cases)
-    sampler = PairedPatchSampler([_normalise(c.hr, c.window) for c in cases],
-                                 lr_images=[_normalise(c.lr, c.window) for c in cases], scale=cfg.scale,
+    sampler = PairedPatchSampler([to_unit(c.hr, c.window, clip=False) for c in cases],
+                                 lr_images=[to_unit(c.lr, c.window, clip=False) for c in cases], scale=cfg.scale,
                                  lr_size=tuple(p // cfg.scale for p in cfg.hr_patch), batch_size=cfg.batch_size,
                                  masks=[c.mask for c in cases], foreground=cfg.foreground, spatial_dims=3,
                                  augment=False)

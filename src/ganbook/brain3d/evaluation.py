@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ..data.degrade import upsample
+from ..data.intensity import from_unit, to_unit
 from ..data.nifti import write_nifti
 from ..metrics import gradient_magnitude_ratio, psnr, ssim
 from ..models import SRResNet
@@ -19,7 +20,7 @@ from ..models.layers import interpolation_base
 from ..runtime import autocast
 from ..sr.tiling import tiled_apply
 from .config import Brain3DConfig, _fmt
-from .data import Case, _denormalise, _normalise, lr_affine, sr_affine
+from .data import Case, lr_affine, sr_affine
 
 __all__ = ["super_resolve", "baselines", "evaluate", "save_volume"]
 
@@ -41,10 +42,10 @@ def super_resolve(model: SRResNet, lr: np.ndarray, window, cfg: Brain3DConfig, d
         with autocast(device, enabled=cfg.amp):
             return model(x.contiguous(memory_format=fmt)).float()
 
-    x = torch.from_numpy(_normalise(lr, window))[None, None]  # (1, 1, I, J, K)
+    x = torch.from_numpy(to_unit(lr, window, clip=False))[None, None]  # (1, 1, I, J, K)
     out = tiled_apply(run, x, cfg.scale, cfg.tile, cfg.overlap, 3, batch_size=cfg.tile_batch, device=device)
     model.to(memory_format=torch.contiguous_format)
-    return _denormalise(out[0, 0].numpy(), window)
+    return from_unit(out[0, 0].numpy(), window)
 
 
 def baselines(case: Case, scale: int) -> dict[str, np.ndarray]:

@@ -250,12 +250,12 @@ def add_noise(x, sigma: float, kind: str = "gaussian", rng: int | np.random.Gene
     return _back(out, was_numpy)
 
 
-DEGRADATIONS = {"average": average_pool, "bicubic": bicubic_down, "blur_nearest": blur_nearest,
+DEGRADATIONS = {"average_pool": average_pool, "bicubic": bicubic_down, "blur_nearest": blur_nearest,
                 "kspace": kspace_truncate}
 
 
 def degrade(x, kind: str, scale: int, spatial_dims: int = 2, **kwargs):
-    """Apply the named degradation (``average``, ``bicubic``, ``blur_nearest`` or ``kspace``).
+    """Apply the named degradation (``average_pool``, ``bicubic``, ``blur_nearest`` or ``kspace``).
 
     ``kspace`` returns the LR image on the HR grid (same shape as ``x``); the others shrink by ``scale``.
     """

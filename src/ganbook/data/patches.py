@@ -151,7 +151,7 @@ class PairedPatchSampler:
     """
 
     def __init__(self, hr_images: Sequence[np.ndarray], *, scale: int, lr_size, batch_size: int,
-                 degradation: str | Callable = "average", lr_images: Sequence[np.ndarray] | None = None,
+                 degradation: str | Callable = "average_pool", lr_images: Sequence[np.ndarray] | None = None,
                  masks: Sequence[np.ndarray | None] | None = None, foreground: float = 0.5, spatial_dims: int = 2,
                  augment: bool = True):
         if not hr_images:

@@ -67,8 +67,9 @@ class Dataset:
 
     def normalised(self, index: int) -> np.ndarray:
         """Image ``index`` mapped linearly from its window to [0, 1] and clipped (float32)."""
-        lo, hi = self.windows[index]
-        return np.clip((np.asarray(self.images[index], np.float32) - lo) / (hi - lo), 0.0, 1.0)
+        from .intensity import to_unit
+
+        return to_unit(self.images[index], self.windows[index])
 
     def summary(self) -> str:
         """One line per image: id, shape, spacing."""

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..data import load
 from ..data.degrade import crop_to_multiple
+from ..data.intensity import to_unit
 from ..data.phantoms import ct_phantom
 from .config import HU_WINDOW, MedSRGANConfig
 
@@ -64,12 +65,11 @@ def training_data(modality: str, cfg: MedSRGANConfig, seed: int = 0) -> Training
         raise ValueError(f"modality must be 'ct' or 'mr', got {modality!r}")
     name = cfg.ct_data if modality == "ct" else cfg.mr_data
     tr, te = load(name, "train"), load(name, "test")
-    norm = (lambda x, w: np.clip((x - w[0]) / (w[1] - w[0]), 0, 1).astype(np.float32))
     train, masks, spacing, lo, hi = [], [], [], np.inf, -np.inf
     for i in range(len(tr)):
         window = HU_WINDOW if modality == "ct" else tr.windows[i]
         for image, mask in _slices(tr, i, cfg.max_train_slices):
-            train.append(crop_to_multiple(norm(image, window), 4))
+            train.append(crop_to_multiple(to_unit(image, window), 4))
             masks.append(crop_to_multiple(mask if mask is not None else np.ones(image.shape, bool), 4))
             lo, hi = min(lo, float(image.min())), max(hi, float(image.max()))
         if tr.spacing[i] is not None:
@@ -78,7 +78,7 @@ def training_data(modality: str, cfg: MedSRGANConfig, seed: int = 0) -> Training
     if modality == "ct" and cfg.n_phantoms:
         for k in range(cfg.n_phantoms):
             p = ct_phantom(cfg.phantom_size, np.random.default_rng([seed, k]))
-            train.append(norm(p.image, HU_WINDOW))
+            train.append(to_unit(p.image, HU_WINDOW))
             masks.append(p.body_mask)
             spacing.append(p.spacing)
         description += f" + {cfg.n_phantoms} procedural chest phantoms ({cfg.phantom_size}²)"
@@ -86,7 +86,7 @@ def training_data(modality: str, cfg: MedSRGANConfig, seed: int = 0) -> Training
     for i in range(len(te)):
         window = HU_WINDOW if modality == "ct" else te.windows[i]
         for j, (image, mask) in enumerate(_slices(te, i, max(cfg.max_train_slices // 10, 1))):
-            test.append(crop_to_multiple(norm(image, window), 4))
+            test.append(crop_to_multiple(to_unit(image, window), 4))
             test_masks.append(crop_to_multiple(mask, 4))
             ids.append(te.ids[i] if image.ndim == 2 and j == 0 else f"{te.ids[i]}[{j}]")
             test_spacing.append(te.spacing[i])

@@ -15,6 +15,7 @@ from ..data.patches import PairedPatchSampler
 from ..losses import (MEDSRGAN_CT, MEDSRGAN_LAYERS, MEDSRGAN_MRI, MedSRGANWeights, medsrgan_discriminator_loss,
                       medsrgan_generator_loss)
 from ..models import RWMAN, PairwiseDiscriminator, perceptual_backbone
+from ..models.vgg import vgg19_weights
 from ..train import TrainConfig, Trainer
 from .config import HU_WINDOW, METHODS, MedSRGANConfig
 from .data import TrainingData
@@ -30,13 +31,7 @@ def content_features(path: str | None = None):
     Returns:
         ``(features, is_pretrained, message)`` from :func:`ganbook.models.perceptual_backbone`.
     """
-    if path is None:
-        from ..data.fetch import location, weights_file
-
-        # Never imported: the documented pixel fallback. Imported but wrong (checksum, missing file): an error,
-        # never a silent fallback (weights_file raises, naming the file and what to do).
-        path = None if location("vgg19") is None else str(weights_file("vgg19"))
-    return perceptual_backbone(path, MEDSRGAN_LAYERS)
+    return perceptual_backbone(vgg19_weights(path), MEDSRGAN_LAYERS)
 
 
 # ----------------------------------------------------------------------------------------- training
@@ -78,7 +73,7 @@ def train_medsrgan(data: TrainingData, cfg: MedSRGANConfig, *, seed: int = 0, de
     D = PairwiseDiscriminator(num_features=cfg.d_features, scale=4)
     G, D = G.to(device, memory_format=fmt), D.to(device, memory_format=fmt)
     sampler = PairedPatchSampler(data.train, scale=4, lr_size=cfg.lr_patch, batch_size=cfg.batch_size,
-                                 degradation="average", masks=data.train_masks, foreground=0.9)
+                                 degradation="average_pool", masks=data.train_masks, foreground=0.9)
 
     def sample(gen):
         lr, hr = sampler(gen)
@@ -131,7 +126,7 @@ def predict(model: torch.nn.Module, lr: np.ndarray, device="cpu") -> np.ndarray:
 
 
 def _methods(run: SRRun, device) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
-    return {"bicubic": lambda lr: np.clip(baseline_upsample(lr, "average", 4), 0, 1).astype(np.float32),
+    return {"bicubic": lambda lr: np.clip(baseline_upsample(lr, "average_pool", 4), 0, 1).astype(np.float32),
             "RWMAN(P)": lambda lr: predict(run.psnr_model, lr, device),
             "MedSRGAN": lambda lr: predict(run.gan_model, lr, device)}
 

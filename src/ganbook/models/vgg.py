@@ -25,7 +25,7 @@ from torch import nn
 from ..io import sha256_file
 
 __all__ = ["VGG19_CONVS", "VGG19Features", "IdentityFeatures", "PerceptualBackbone", "perceptual_backbone",
-           "VGG19_FILE"]
+           "VGG19_FILE", "vgg19_weights"]
 
 VGG19_FILE = "vgg19-dcbb9e9d.pth"  # torchvision's name; "dcbb9e9d" is the start of its sha256
 
@@ -223,3 +223,18 @@ def perceptual_backbone(path: str | os.PathLike | None, layers: Sequence[str] = 
         f"pixels (MSE for MedSRGAN, L1 for ESRGAN): results show the adversarial terms without a perceptual "
         f"loss, not the papers' full objective. Put torchvision's {VGG19_FILE} at the path the data manifest "
         f"names to use the real one.")
+
+
+def vgg19_weights(path: str | os.PathLike | None = None) -> str | None:
+    """The VGG-19 weights file to use: ``path`` if given, else the copy registered with
+    ``python -m ganbook data import vgg19 PATH``, else None (the documented pixel fallback).
+
+    Raises:
+        DataError: a copy was registered but is missing or fails its checksum — never a silent
+            fallback; the message names the file and what to do.
+    """
+    if path is not None:
+        return str(path)
+    from ..data.fetch import location, weights_file
+
+    return None if location("vgg19") is None else str(weights_file("vgg19"))

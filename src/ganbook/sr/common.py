@@ -124,7 +124,7 @@ def sr_scores(sr, hr, lr, mask=None, *, scale: int, degrade: Callable[[np.ndarra
     """The standard per-image scores of one SR output against its HR reference.
 
     ``psnr`` and ``ssim`` inside ``mask`` (MedSRGAN's definitions with MAX = ``data_range``);
-    ``gm_ratio`` = mean gradient magnitude relative to HR and ``hf_ratio`` = spectral energy above the
+    ``grad_ratio`` = mean gradient magnitude relative to HR and ``hf_ratio`` = spectral energy above the
     LR Nyquist limit (cutoff 1/scale) relative to HR — the sharpness axis of a perception–distortion
     plot; ``consistency_rms`` = RMS of degrade(SR) − LR over the whole image (0 = fully consistent
     with its input).
@@ -141,6 +141,6 @@ def sr_scores(sr, hr, lr, mask=None, *, scale: int, degrade: Callable[[np.ndarra
 
     residual = consistency_residual(sr, lr, degrade)
     return {"psnr": psnr(hr, sr, data_range, mask), "ssim": ssim(hr, sr, data_range, mask),
-            "gm_ratio": gradient_magnitude_ratio(sr, hr, mask),
+            "grad_ratio": gradient_magnitude_ratio(sr, hr, mask),
             "hf_ratio": high_frequency_energy_ratio(sr, hr, cutoff=1.0 / scale, mask=mask),
             "consistency_rms": float(np.sqrt(np.mean(residual ** 2)))}
