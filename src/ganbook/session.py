@@ -49,8 +49,14 @@ class Run:
     started: float = field(default_factory=time.perf_counter)
 
     def configure(self, profiles: Mapping[str, Any], **overrides: Any):
-        """The profile's dataclass config with overrides (``None`` = profile default); recorded."""
-        self.config = make_config(profiles, self.profile, **overrides)
+        """The profile's dataclass config with overrides (``None`` = profile default); recorded.
+
+        Every notebook parameter named like a config field overrides it, so a notebook passes its
+        parameters once, to :func:`start`; explicit ``overrides`` win over those.
+        """
+        fields = {f.name for f in dataclasses.fields(profiles[self.profile])} if self.profile in profiles else set()
+        from_parameters = {k: v for k, v in self.parameters.items() if k in fields}
+        self.config = make_config(profiles, self.profile, **{**from_parameters, **overrides})
         return self.config
 
     def add_data(self, name: str, sha256: str | None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,10 @@ class TrainConfig:
         ema: decay of an exponential moving average of G's weights kept in ``trainer.G_ema`` (0: off).
             Averaging the generator smooths the oscillation of adversarial training (Yazıcı et al.
             2019); StyleGAN and BasicSR's ESRGAN sample from such an average.
+        ema_rampup: StyleGAN2-ADA's ramp-up: the average's half-life, ``log 0.5 / log ema`` steps at full
+            strength, is capped at ``ema_rampup`` × the images seen so far, so early weights (far from
+            the final ones) are forgotten quickly (None: a constant decay).
+        batch_size: images per step, used only to count the images seen for ``ema_rampup``.
         seed: seeds the data RNG handed to ``sample``.
         desc: progress-bar label.
     """
@@ -59,6 +64,8 @@ class TrainConfig:
     keep_checkpoints: int = 2
     amp: bool = False
     ema: float = 0.0
+    ema_rampup: float | None = None
+    batch_size: int = 1
     seed: int = 0
     desc: str = "train"
 
@@ -71,6 +78,9 @@ class TrainConfig:
             raise ValueError("TrainConfig.log_every and d_steps must be at least 1")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"TrainConfig.ema must be in [0, 1), got {self.ema!r}")
+        if self.ema_rampup is not None and not (self.ema > 0 and self.ema_rampup > 0 and self.batch_size >= 1):
+            raise ValueError("TrainConfig.ema_rampup needs ema > 0, ema_rampup > 0 and batch_size >= 1, "
+                             f"got ema={self.ema!r}, ema_rampup={self.ema_rampup!r}, batch_size={self.batch_size!r}")
 
     @property
     def total_steps(self) -> int:
@@ -205,12 +215,24 @@ class Trainer:
         if sched is not None:
             sched.step()
 
+    def ema_decay(self, step: int) -> float:
+        """The EMA decay applied after ``step`` steps (1-based)."""
+        cfg = self.config
+        if cfg.ema_rampup is None:
+            return cfg.ema
+        full_nimg = cfg.batch_size * math.log(0.5) / math.log(cfg.ema)  # half-life in images
+        ramped_nimg = step * cfg.batch_size * cfg.ema_rampup
+        if ramped_nimg >= full_nimg:
+            return cfg.ema
+        return 0.5 ** (cfg.batch_size / max(ramped_nimg, 1e-8))
+
     @torch.no_grad()
     def _update_ema(self) -> None:
         if self.G_ema is None:
             return
+        beta = self.ema_decay(self.step + 1)  # called before the loop counts this step
         for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
-            p_ema.lerp_(p.detach(), 1.0 - self.config.ema)
+            p_ema.lerp_(p.detach(), 1.0 - beta)
         for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
             b_ema.copy_(b)
 

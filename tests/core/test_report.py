@@ -100,3 +100,17 @@ def test_record_adds_one_row_per_method_and_metric_in_the_order_asked():
     assert run.rows[-1].dataset == "mr" and run.rows[-1].value == 29.0
     with pytest.raises(KeyError, match="'bicubic' has no metric 'lpips'"):
         run.record("sr", "ct", "test", scores, metrics=("lpips",))
+
+
+def test_configure_takes_overrides_from_the_parameters_given_to_start_once():
+    from dataclasses import dataclass
+
+    @dataclass
+    class Cfg:
+        steps: int = 5
+        width: int = 8
+
+    profiles = {"smoke": Cfg(), "demo": Cfg(steps=50), "paper": Cfg(steps=500)}
+    run = start("99_test", profile="smoke", seed=0, device="cpu", interactive=False, steps=7, width=None)
+    assert run.configure(profiles) == Cfg(steps=7, width=8)
+    assert run.configure(profiles, width=3) == Cfg(steps=7, width=3)

@@ -115,3 +115,18 @@ def test_non_finite_loss_stops_with_a_clear_message(tmp_path):
 def test_config_rejects_negative_steps():
     with pytest.raises(ValueError, match="steps"):
         TrainConfig(steps=-1)
+
+
+def test_ema_rampup_matches_stylegan2_ada_half_life_schedule():
+    from ganbook.train import TrainConfig, Trainer
+
+    bs, kimg, rampup = 8, 10.0, 0.05
+    decay = 0.5 ** (bs / (kimg * 1000))
+    tr = Trainer(torch.nn.Linear(2, 2), lambda g: None, TrainConfig(steps=1, ema=decay, ema_rampup=rampup, batch_size=bs),
+                 opt_g=torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1), g_loss=lambda b: None)
+    for step in (1, 10, 1000, 24_999, 25_000, 10**6):
+        nimg = min(kimg * 1000, step * bs * rampup)
+        assert tr.ema_decay(step) == pytest.approx(0.5 ** (bs / nimg), rel=1e-12)
+    assert tr.ema_decay(10**6) == decay
+    with pytest.raises(ValueError, match="ema_rampup needs ema > 0"):
+        TrainConfig(steps=1, ema_rampup=0.05)

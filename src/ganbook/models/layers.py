@@ -14,7 +14,7 @@ from torch import nn
 
 __all__ = [
     "conv_nd", "batch_norm_nd", "pixel_shuffle_nd", "PixelShuffleND", "interpolation_base", "linear_upsample",
-    "count_parameters", "check_positive", "check_scale", "make_config",
+    "count_parameters", "check_positive", "check_scale", "merge_config",
 ]
 
 C = TypeVar("C")
@@ -152,7 +152,7 @@ def check_scale(owner: str, scale: int, allowed: tuple[int, ...] = (2, 4, 8)) ->
     return scale.bit_length() - 1
 
 
-def make_config(config_cls: type[C], config: C | None, overrides: dict[str, Any]) -> C:
+def merge_config(config_cls: type[C], config: C | None, overrides: dict[str, Any]) -> C:
     """``config`` (or the defaults) with keyword overrides; unknown names get a clear error."""
     if config is not None and not isinstance(config, config_cls):
         raise TypeError(f"expected a {config_cls.__name__}, got {type(config).__name__}")

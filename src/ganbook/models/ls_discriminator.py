@@ -19,7 +19,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .layers import batch_norm_nd, check_positive, conv_nd, make_config
+from .layers import batch_norm_nd, check_positive, conv_nd, merge_config
 
 __all__ = ["LSDiscriminatorConfig", "LSDiscriminator"]
 
@@ -69,7 +69,7 @@ class LSDiscriminator(nn.Module):
 
     def __init__(self, config: LSDiscriminatorConfig | None = None, **overrides):
         super().__init__()
-        self.config = cfg = make_config(LSDiscriminatorConfig, config, overrides)
+        self.config = cfg = merge_config(LSDiscriminatorConfig, config, overrides)
         d, nf = cfg.spatial_dims, cfg.num_features
         widths = [nf, nf, 2 * nf, 2 * nf, 4 * nf, 4 * nf, 8 * nf, 8 * nf]
         layers: list[nn.Module] = []

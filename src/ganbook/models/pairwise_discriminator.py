@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .layers import check_positive, check_scale, make_config
+from .layers import check_positive, check_scale, merge_config
 
 __all__ = ["PairwiseDiscriminatorConfig", "PairwiseDiscriminator"]
 
@@ -70,7 +70,7 @@ class PairwiseDiscriminator(nn.Module):
 
     def __init__(self, config: PairwiseDiscriminatorConfig | None = None, **overrides):
         super().__init__()
-        self.config = cfg = make_config(PairwiseDiscriminatorConfig, config, overrides)
+        self.config = cfg = merge_config(PairwiseDiscriminatorConfig, config, overrides)
         c, k = cfg.num_features, cfg.in_channels
         self.hr_blocks = nn.ModuleList([_block(k, c, True), _block(c, 2 * c, cfg.scale == 4)])
         self.lr_path = nn.Sequential(

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import check_positive, check_scale, interpolation_base, make_config
+from .layers import check_positive, check_scale, interpolation_base, merge_config
 
 __all__ = ["RRDBNetConfig", "ResidualDenseBlock", "RRDB", "RRDBNet", "interpolate_networks"]
 
@@ -115,7 +115,7 @@ class RRDBNet(nn.Module):
 
     def __init__(self, config: RRDBNetConfig | None = None, **overrides):
         super().__init__()
-        self.config = cfg = make_config(RRDBNetConfig, config, overrides)
+        self.config = cfg = merge_config(RRDBNetConfig, config, overrides)
         nf = cfg.num_features
         self.conv_first = nn.Conv2d(cfg.in_channels, nf, 3, padding=1)
         self.body = nn.Sequential(*(RRDB(nf, cfg.growth) for _ in range(cfg.num_blocks)))

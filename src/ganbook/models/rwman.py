@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .layers import check_positive, check_scale, interpolation_base, make_config
+from .layers import check_positive, check_scale, interpolation_base, merge_config
 
 __all__ = ["RWMANConfig", "RWMAB", "ResidualGroup", "RWMAN"]
 
@@ -127,7 +127,7 @@ class RWMAN(nn.Module):
 
     def __init__(self, config: RWMANConfig | None = None, **overrides):
         super().__init__()
-        self.config = cfg = make_config(RWMANConfig, config, overrides)
+        self.config = cfg = merge_config(RWMANConfig, config, overrides)
         c = cfg.num_features
         self.head = nn.Conv2d(cfg.in_channels + int(cfg.noise_channel), c, 3, padding=1)
         self.body = nn.Sequential(*(ResidualGroup(c, cfg.num_blocks) for _ in range(cfg.num_groups)))

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import PixelShuffleND, batch_norm_nd, check_positive, check_scale, conv_nd, interpolation_base, make_config
+from .layers import PixelShuffleND, batch_norm_nd, check_positive, check_scale, conv_nd, interpolation_base, merge_config
 
 __all__ = ["SRResNetConfig", "ResidualBlock", "SRResNet"]
 
@@ -119,7 +119,7 @@ class SRResNet(nn.Module):
 
     def __init__(self, config: SRResNetConfig | None = None, **overrides):
         super().__init__()
-        self.config = cfg = make_config(SRResNetConfig, config, overrides)
+        self.config = cfg = merge_config(SRResNetConfig, config, overrides)
         d, f, u = cfg.spatial_dims, cfg.num_features, cfg.upsample_features
         self.head = nn.Sequential(conv_nd(d, cfg.in_channels, f, bias=False), batch_norm_nd(d, f),
                                   nn.LeakyReLU(SLOPE, inplace=True))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .layers import check_positive, make_config
+from .layers import check_positive, merge_config
 
 __all__ = ["VGGDiscriminatorConfig", "VGGStyleDiscriminator", "num_stages"]
 
@@ -61,7 +61,7 @@ class VGGStyleDiscriminator(nn.Module):
 
     def __init__(self, config: VGGDiscriminatorConfig | None = None, **overrides):
         super().__init__()
-        self.config = cfg = make_config(VGGDiscriminatorConfig, config, overrides)
+        self.config = cfg = merge_config(VGGDiscriminatorConfig, config, overrides)
         nf, stages = cfg.num_features, num_stages(cfg.patch_size)
         layers: list[nn.Module] = [nn.Conv2d(cfg.in_channels, nf, 3, padding=1), nn.LeakyReLU(0.2, inplace=True)]
         size, c_in = cfg.patch_size, nf
