@@ -12,6 +12,7 @@ Every table in the README, ``reports/index.md`` and the tests is read from these
 """
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
@@ -21,13 +22,14 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .io import atomic_write_bytes, atomic_write_json
 from .paths import repo_root, reports_dir
 
 __all__ = [
     "Row", "save_figure", "save_metrics", "load_metrics", "provenance", "format_table", "git_state",
+    "Table", "pivot_table", "markdown_table", "html_table",
     "PACKAGES", "ROW_FIELDS", "pinned_git_state",
 ]
 
@@ -106,9 +108,20 @@ def load_metrics(notebook: str, folder: Path | None = None) -> dict:
     return json.loads(path.read_text())
 
 
-def format_table(rows: Sequence[Mapping[str, Any]], *, index: Sequence[str] = ("dataset", "method"),
-                 column: str = "metric", digits: int = 3) -> str:
-    """A markdown table with one line per ``index`` combination and one column per ``column`` value."""
+class Table(NamedTuple):
+    """A table as data, rendered to Markdown (:func:`markdown_table`) or HTML (:func:`html_table`).
+
+    ``numeric[i]`` right-aligns column ``i``.
+    """
+
+    header: list[str]
+    numeric: list[bool]
+    rows: list[list[str]]
+
+
+def pivot_table(rows: Sequence[Mapping[str, Any]], *, index: Sequence[str] = ("dataset", "method"),
+                column: str = "metric", digits: int = 3) -> Table:
+    """One line per ``index`` combination and one column per ``column`` value."""
     cols: list[str] = []
     table: dict[tuple, dict[str, float]] = {}
     for r in rows:
@@ -116,13 +129,28 @@ def format_table(rows: Sequence[Mapping[str, Any]], *, index: Sequence[str] = ("
         if r[column] not in cols:
             cols.append(r[column])
         table.setdefault(key, {})[r[column]] = r["value"]
-    head = "| " + " | ".join([*index, *cols]) + " |"
-    sep = "|" + "|".join(["---"] * len(index) + ["---:"] * len(cols)) + "|"
-    lines = [head, sep]
-    for key, vals in table.items():
-        cells = [_fmt(vals[c], digits) if c in vals else "" for c in cols]
-        lines.append("| " + " | ".join([*map(str, key), *cells]) + " |")
+    body = [[*map(str, key), *(_fmt(vals[c], digits) if c in vals else "" for c in cols)]
+            for key, vals in table.items()]
+    return Table([*index, *cols], [False] * len(index) + [True] * len(cols), body)
+
+
+def markdown_table(table: Table) -> str:
+    lines = ["| " + " | ".join(table.header) + " |",
+             "|" + "|".join("---:" if n else "---" for n in table.numeric) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in table.rows]
     return "\n".join(lines)
+
+
+def html_table(table: Table) -> str:
+    cells = lambda tag, row: "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in row)  # noqa: E731
+    return ("<table><tr>" + cells("th", table.header) + "</tr>"
+            + "".join("<tr>" + cells("td", row) + "</tr>" for row in table.rows) + "</table>")
+
+
+def format_table(rows: Sequence[Mapping[str, Any]], *, index: Sequence[str] = ("dataset", "method"),
+                 column: str = "metric", digits: int = 3) -> str:
+    """A markdown table with one line per ``index`` combination and one column per ``column`` value."""
+    return markdown_table(pivot_table(rows, index=index, column=column, digits=digits))
 
 
 def _fmt(value: float, digits: int) -> str:

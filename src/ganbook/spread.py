@@ -21,8 +21,9 @@ from typing import Mapping
 
 from .io import atomic_write_json
 from .paths import reports_dir
+from .report import Table, markdown_table
 
-__all__ = ["HEADLINE_METRICS", "measure", "write", "load", "spread_table"]
+__all__ = ["HEADLINE_METRICS", "measure", "write", "load", "spread_rows", "spread_table"]
 
 HEADLINE_METRICS = ("modes_recovered", "psnr", "ssim", "mean_distance_px", "ms_per_step")
 KEY = ("notebook", "task", "dataset", "split", "method", "metric")
@@ -81,19 +82,25 @@ def load(label: str, folder: Path | None = None) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def spread_table(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_distance_px"),
-                 moving_only: bool = False) -> str:
-    """Markdown: one line per headline row, mean ± sd and [min, max] over the runs (``moving_only``:
-    leave out rows identical in every run, e.g. interpolation baselines)."""
-    lines = [f"| notebook | task | dataset | method | metric | mean ± sd over {len(doc['runs'])} runs | min | max |",
-             "|---|---|---|---|---|---:|---:|---:|"]
+def spread_rows(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_distance_px"),
+                moving_only: bool = False) -> Table:
+    """One line per headline row, mean ± sd and [min, max] over the runs (``moving_only``: leave out
+    rows identical in every run, e.g. interpolation baselines)."""
+    header = ["notebook", "task", "dataset", "method", "metric", f"mean ± sd over {len(doc['runs'])} runs", "min", "max"]
+    rows = []
     for r in doc["rows"]:
         if r["metric"] not in metrics or (moving_only and r["min"] == r["max"]):
             continue
         d = 0 if r["metric"] == "modes_recovered" else 2
-        lines.append(f"| {r['notebook']} | {r['task']} | {r['dataset']} | {r['method']} | {r['metric']} | "
-                     f"{r['mean']:.{d + 1}f} ± {r['sd']:.{d + 1}f} | {r['min']:.{d}f} | {r['max']:.{d}f} |")
-    return "\n".join(lines)
+        rows.append([r["notebook"], r["task"], r["dataset"], r["method"], r["metric"],
+                     f"{r['mean']:.{d + 1}f} ± {r['sd']:.{d + 1}f}", f"{r['min']:.{d}f}", f"{r['max']:.{d}f}"])
+    return Table(header, [False] * 5 + [True] * 3, rows)
+
+
+def spread_table(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_distance_px"),
+                 moving_only: bool = False) -> str:
+    """:func:`spread_rows` as Markdown."""
+    return markdown_table(spread_rows(doc, metrics, moving_only))
 
 
 def register(sub) -> None:

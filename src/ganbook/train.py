@@ -102,7 +102,7 @@ class Trainer:
         pretrain_loss: generator loss for the pre-training stage.
         sched_g, sched_d: optional LR schedulers, stepped after each update.
         callbacks: ``cb(trainer, step, logs)`` after every step (snapshots, early plots).
-        device: where the models live (only recorded; move models before).
+        device: where the models live; picks the autocast device type (move the models there first).
     """
 
     def __init__(self, generator: nn.Module, sample: Callable[[torch.Generator], Any], config: TrainConfig, *,

@@ -19,8 +19,6 @@ Every failure is a :class:`DataError` that names the file, the cause and the fix
 """
 from __future__ import annotations
 
-from . import embedded as _embedded  # noqa: F401  (registers the embedded datasets)
-from . import local as _local  # noqa: F401  (registers the local-copy datasets)
 from .errors import DataError
 from .image import ImageData
 from .registry import DATASETS, Dataset, DatasetEntry, load

@@ -77,9 +77,8 @@ def _guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 def _list(args) -> int:
     from .fetch import location
     from .manifests import list_manifests
-    from .registry import DATASETS, _ensure_registered
+    from .registry import DATASETS
 
-    _ensure_registered()
     print(f"{'name':<16} {'kind':<9} {'modality':<8} {'splits':<22} status")
     for name, entry in DATASETS.items():
         status = "available offline" if entry.kind == "embedded" else \
@@ -97,9 +96,8 @@ def _list(args) -> int:
 def _info(args) -> int:
     from .fetch import location
     from .manifests import load_manifest, list_manifests
-    from .registry import DATASETS, _ensure_registered
+    from .registry import DATASETS
 
-    _ensure_registered()
     names = set(DATASETS) | {m.name for m in list_manifests()}
     if args.name not in names:
         raise DataError(None, f"unknown dataset {args.name!r}", f"choose one of: {', '.join(sorted(names))}")
@@ -133,9 +131,8 @@ def _info(args) -> int:
 def _verify(args) -> int:
     from .fetch import dataset_root
     from .manifests import load_manifest, verify_file, verify_layout
-    from .registry import DATASETS, _ensure_registered, load
+    from .registry import DATASETS, load
 
-    _ensure_registered()
     entry = DATASETS.get(args.name)
     if entry is not None and entry.kind == "embedded":
         for split in entry.splits:

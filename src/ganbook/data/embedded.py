@@ -28,9 +28,12 @@ import numpy as np
 
 from ..io import sha256_file
 from .errors import DataError
-from .registry import Dataset, DatasetEntry, register
+from .dataset import Dataset
+from .masks import body_mask
 
-__all__ = ["CT_SPLIT", "MR_SPLIT", "MNI_SLABS", "RETINA_ROWS", "WORKING_SCALE", "body_mask", "pydicom_file"]
+__all__ = ["CT_SPLIT", "MR_SPLIT", "MNI_SLABS", "RETINA_ROWS", "WORKING_SCALE", "SOURCES", "NOTES", "pydicom_file",
+           "load_ct_slices", "load_mr_slices", "load_mni152_t1", "load_anatomical_t1", "load_retina",
+           "load_microaneurysms"]
 
 CT_SPLIT = {"train": [("J2K_pixelrep_mismatch.dcm", None), ("eCT_Supplemental.dcm", 0),
                       ("eCT_Supplemental.dcm", 1), ("CT_small.dcm", None)],
@@ -53,17 +56,6 @@ SOURCES = {
     "microaneurysms": ("scikit-image data: crop of image 07_dr of the HRF database (Budai et al. 2013), green "
                        "channel", "CC0 (given by the owner, A. Maier)"),
 }
-
-
-def body_mask(image: np.ndarray, threshold: float) -> np.ndarray:
-    """The largest connected region above ``threshold``, holes filled (body outline for masked metrics)."""
-    from scipy import ndimage
-
-    labels, count = ndimage.label(image > threshold)
-    if count == 0:
-        return np.zeros(image.shape, bool)
-    sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
-    return ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
 
 
 def pydicom_file(name: str) -> Path:
@@ -97,7 +89,7 @@ def _dicom_split(name: str, modality: str, table: dict, split: str, window_fn) -
         sha[file] = sha256_file(path)
     units = "HU" if modality == "CT" else "a.u."
     return Dataset(name, split, modality, 2, images, masks, ids, spacing, units, windows, *SOURCES[name], sha,
-                   DATASETS_NOTES[name])
+                   NOTES[name])
 
 
 def _mr_window(array: np.ndarray) -> tuple[float, float]:
@@ -137,7 +129,7 @@ def load_mni152_t1(split: str) -> Dataset:
     affine[:3, 3] += affine[:3, 2] * k0  # the slab starts k0 voxels up
     return Dataset("mni152_t1", split, "MR", 3, [array], [brain], [f"mni152_t1[k={k0}:{k1}]"], [volume.spacing],
                    "a.u.", [(0.0, 255.0)], *SOURCES["mni152_t1"], {path.name: sha256_file(path)},
-                   DATASETS_NOTES["mni152_t1"],
+                   NOTES["mni152_t1"],
                    {"slab_k": (k0, k1), "axis": 2, "affine": affine})
 
 
@@ -153,7 +145,7 @@ def load_anatomical_t1(split: str) -> Dataset:
     head = body_mask(volume.array, 0.15 * hi)
     return Dataset("anatomical_t1", split, "MR", 3, [volume.array], [head], ["anatomical.nii"], [volume.spacing],
                    "a.u.", [(0.0, hi)], *SOURCES["anatomical_t1"], {path.name: sha256_file(path)},
-                   DATASETS_NOTES["anatomical_t1"],
+                   NOTES["anatomical_t1"],
                    {"affine": volume.affine})
 
 
@@ -182,7 +174,7 @@ def load_retina(split: str, working_scale: int = WORKING_SCALE) -> Dataset:
     fov = image.mean(0) > 0.05  # the black border is not retina: keep it out of every metric
     return Dataset("retina", split, "fundus", 2, [image], [fov], [f"retina.jpg[rows {r0}:{r1}]"], [None], "[0,1]",
                    [(0.0, 1.0)], *SOURCES["retina"], {path.name: sha256_file(path)},
-                   DATASETS_NOTES["retina"], {"rows": (r0, r1), "working_scale": working_scale})
+                   NOTES["retina"], {"rows": (r0, r1), "working_scale": working_scale})
 
 
 def load_microaneurysms(split: str) -> Dataset:
@@ -194,10 +186,10 @@ def load_microaneurysms(split: str) -> Dataset:
     return Dataset("microaneurysms", split, "fundus", 2, [image], [np.ones(image.shape, bool)],
                    ["microaneurysms.png[:100,:100]"], [None], "[0,1]", [(0.0, 1.0)], *SOURCES["microaneurysms"],
                    {path.name: sha256_file(path)},
-                   DATASETS_NOTES["microaneurysms"])
+                   NOTES["microaneurysms"])
 
 
-DATASETS_NOTES = {
+NOTES = {
     "ct_slices": "Split by patient: train and test slices come from five different patients and scanners. "
                  "Values are HU; windows are MedSRGAN's [-1024, 1024]. Masks: body outline (HU > -500).",
     "mr_slices": "Split by patient. MR intensities are arbitrary: each image's window is 0 .. its 99.5th "
@@ -212,25 +204,3 @@ DATASETS_NOTES = {
               "training. Mask: field of view (mean > 0.05).",
     "microaneurysms": "Test only (a different eye and camera than 'retina'); cropped to 100 px so x2 and x4 tile.",
 }
-
-for _name, _title, _mod, _dims, _splits, _loader, _shapes in (
-    ("ct_slices", "Real CT slices in HU (pydicom, pydicom-data)", "CT", 2,
-     {"train": "4 slices, 3 patients", "test": "2 slices, 2 other patients"}, load_ct_slices,
-     "train 512^2, 512^2, 512^2, 128^2; test 512^2, 512^2"),
-    ("mr_slices", "Real MR slices (pydicom, pydicom-data)", "MR", 2,
-     {"train": "12 slices, 3 subjects", "test": "1 slice, another subject"}, load_mr_slices,
-     "train 1024^2, 64^2, 10 x 64^2; test 484^2"),
-    ("mni152_t1", "MNI152 T1 template + brain mask (nilearn)", "MR", 3,
-     {"train": "slab k in [0, 96)", "test": "slab k in [104, 160)"}, load_mni152_t1,
-     "train 197x233x96, test 197x233x56, all 197x233x189 (1 mm)"),
-    ("anatomical_t1", "Single-subject T1 (nibabel anatomical.nii)", "MR", 3, {"test": "the whole volume"},
-     load_anatomical_t1, "33x41x25 (2 mm)"),
-    ("retina", "Fundus photograph (scikit-image retina)", "fundus", 2,
-     {"train": "rows [0, 336) at 704 px", "test": "rows [368, 704) at 704 px"}, load_retina,
-     "train 3x336x704, test 3x336x704 (working_scale=2)"),
-    ("microaneurysms", "Fundus crop with microaneurysms (scikit-image)", "fundus", 2, {"test": "100x100 crop"},
-     load_microaneurysms, "100x100"),
-):
-    register(DatasetEntry(_name, _title, _mod, _dims, "embedded", _splits, *SOURCES[_name], _loader, _shapes,
-                          DATASETS_NOTES[_name]))
-

@@ -19,9 +19,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .registry import Dataset, DatasetEntry, register
+from .dataset import Dataset
+from .masks import body_mask
 
-__all__ = ["is_test_subject", "LazyItems"]
+__all__ = ["is_test_subject", "LazyItems", "load_drive", "load_chase_db1", "load_stare", "load_luna16",
+           "load_lidc_idri", "load_ixi_t1", "load_hcp_t1", "load_adni_t1", "load_brainweb"]
 
 
 def is_test_subject(subject: str) -> bool:
@@ -129,8 +131,6 @@ def load_stare(split: str) -> Dataset:
 
 
 def _ct_item(image) -> dict[str, Any]:
-    from .embedded import body_mask
-
     return {"image": image.array, "mask": body_mask(image.array, -500.0), "spacing": image.spacing,
             "window": (-1024.0, 1024.0), "label": None}
 
@@ -158,7 +158,6 @@ def load_lidc_idri(split: str) -> Dataset:
 
 
 def _mr_item(path: Path) -> dict[str, Any]:
-    from .embedded import body_mask
     from .nifti import read_volume
 
     volume = read_volume(path)
@@ -192,23 +191,3 @@ load_hcp_t1 = _volume_loader("hcp_t1", ("*/T1w/T1w_acpc_dc_restore.nii.gz",
                                         "*/unprocessed/3T/T1w_MPR1/*_3T_T1w_MPR1.nii.gz"), _first_folder)
 load_adni_t1 = _volume_loader("adni_t1", ("*/**/*.nii", "*/**/*.nii.gz"), _first_folder)
 load_brainweb = _volume_loader("brainweb", ("*.mnc",), lambda root, p: p.stem)
-
-_SUBJECT_SPLIT = {"train": "~80 % of subjects (stable hash split)", "test": "~20 % of subjects"}
-for _name, _title, _mod, _dims, _splits, _loader in (
-    ("drive", "DRIVE fundus images (local copy)", "fundus", 2,
-     {"train": "official 20 training images", "test": "official 20 test images"}, load_drive),
-    ("chase_db1", "CHASE_DB1 fundus images (local copy)", "fundus", 2,
-     {"train": "children 01-10 (20 images)", "test": "children 11-14 (8 images)"}, load_chase_db1),
-    ("stare", "STARE fundus images (local copy)", "fundus", 2,
-     {"train": "first half of the labelled images", "test": "second half"}, load_stare),
-    ("luna16", "LUNA16 chest CT (local copy)", "CT", 3, {"train": "subset0-8", "test": "subset9"}, load_luna16),
-    ("lidc_idri", "LIDC-IDRI chest CT (local copy)", "CT", 3, _SUBJECT_SPLIT, load_lidc_idri),
-    ("ixi_t1", "IXI T1 brain MRI (local copy)", "MR", 3, _SUBJECT_SPLIT, load_ixi_t1),
-    ("hcp_t1", "HCP Young Adult T1w (local copy)", "MR", 3, _SUBJECT_SPLIT, load_hcp_t1),
-    ("adni_t1", "ADNI T1 (local copy)", "MR", 3, _SUBJECT_SPLIT, load_adni_t1),
-    ("brainweb", "BrainWeb simulated MRI (local copy)", "MR", 3, _SUBJECT_SPLIT, load_brainweb),
-):
-    register(DatasetEntry(_name, _title, _mod, _dims, "local", _splits, f"your copy; see data_manifests/{_name}.yaml",
-                          f"see data_manifests/{_name}.yaml", _loader, "as in your copy (items load when indexed)",
-                          "Split: " + "; ".join(f"{k} = {v}" for k, v in _splits.items()) + ". Import it first: "
-                          f"python -m ganbook data import {_name} PATH."))

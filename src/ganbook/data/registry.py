@@ -12,112 +12,66 @@ their manifests live in ``data_manifests/``.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
 
-import numpy as np
-
+from . import embedded, local
+from .dataset import Dataset, DatasetEntry
 from .errors import DataError
 
-__all__ = ["Dataset", "DatasetEntry", "DATASETS", "SPLITS", "load", "register"]
+__all__ = ["Dataset", "DatasetEntry", "DATASETS", "SPLITS", "load"]
 
 SPLITS = ("train", "test", "all")
 
 
-@dataclass
-class Dataset:
-    """Arrays and metadata returned by :func:`load`.
-
-    Attributes:
-        name, split: what was asked for.
-        modality: ``"CT"``, ``"MR"`` or ``"fundus"``.
-        spatial_dims: 2 (slices, photographs) or 3 (volumes).
-        images: float32 arrays, channels first ((H, W), (3, H, W) or (I, J, K)); local datasets load
-            each item when it is indexed.
-        masks: per image, a bool mask for masked metrics and foreground sampling (body, FOV, brain),
-            or ``None``.
-        ids: a name per image (file and frame).
-        spacing: per image, mm per spatial axis (``None`` where unknown).
-        units: ``"HU"``, ``"[0,1]"`` or ``"a.u."``.
-        windows: per image, the (low, high) value range mapped to [0, 1] for training and metrics.
-        source, licence: where it comes from and under which terms.
-        sha256: sha256 of every source file, by file name.
-        notes: how the split was made and what to watch out for.
-        extra: anything else (vessel labels, slab bounds, affine, nodules...).
-    """
-
-    name: str
-    split: str
-    modality: str
-    spatial_dims: int
-    images: Sequence[np.ndarray]
-    masks: Sequence[np.ndarray | None]
-    ids: list[str]
-    spacing: list[tuple[float, ...] | None]
-    units: str
-    windows: list[tuple[float, float]]
-    source: str
-    licence: str
-    sha256: dict[str, str] = field(default_factory=dict)
-    notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def normalised(self, index: int) -> np.ndarray:
-        """Image ``index`` mapped linearly from its window to [0, 1] and clipped (float32)."""
-        from .intensity import to_unit
-
-        return to_unit(self.images[index], self.windows[index])
-
-    def summary(self) -> str:
-        """One line per image: id, shape, spacing."""
-        lines = [f"{self.name} [{self.split}] {self.modality}, {len(self)} image(s), units {self.units}"]
-        for i, ident in enumerate(self.ids):
-            shape = "x".join(map(str, np.shape(self.images[i]))) if not self.extra.get("lazy") else "(lazy)"
-            lines.append(f"  {ident}: {shape}, spacing {self.spacing[i]}")
-        return "\n".join(lines)
+def _embedded(name: str, title: str, modality: str, spatial_dims: int, splits: dict[str, str], loader,
+              shapes: str) -> DatasetEntry:
+    return DatasetEntry(name, title, modality, spatial_dims, "embedded", splits, *embedded.SOURCES[name], loader,
+                        shapes, embedded.NOTES[name])
 
 
-@dataclass(frozen=True)
-class DatasetEntry:
-    """One registered dataset.
-
-    Attributes:
-        name: registry key.
-        title: human name.
-        modality, spatial_dims: as in :class:`Dataset`.
-        kind: ``"embedded"`` (ships with installed packages) or ``"local"`` (a user's imported copy).
-        splits: split name -> what it contains; a split missing here does not exist.
-        source, licence: provenance.
-        loader: ``loader(split, **options) -> Dataset``.
-        shapes: the documented shapes, for ``data info``.
-        notes: leakage argument and caveats.
-    """
-
-    name: str
-    title: str
-    modality: str
-    spatial_dims: int
-    kind: str
-    splits: dict[str, str]
-    source: str
-    licence: str
-    loader: Callable[..., Dataset]
-    shapes: str = ""
-    notes: str = ""
+_SUBJECT_SPLIT = {"train": "~80 % of subjects (stable hash split)", "test": "~20 % of subjects"}
 
 
-DATASETS: dict[str, DatasetEntry] = {}
+def _local(name: str, title: str, modality: str, spatial_dims: int, splits: dict[str, str], loader) -> DatasetEntry:
+    return DatasetEntry(name, title, modality, spatial_dims, "local", splits,
+                        f"your copy; see data_manifests/{name}.yaml", f"see data_manifests/{name}.yaml", loader,
+                        "as in your copy (items load when indexed)",
+                        "Split: " + "; ".join(f"{k} = {v}" for k, v in splits.items()) + ". Import it first: "
+                        f"python -m ganbook data import {name} PATH.")
 
 
-def register(entry: DatasetEntry) -> DatasetEntry:
-    """Add an entry to :data:`DATASETS` (names are unique)."""
-    if entry.name in DATASETS and DATASETS[entry.name] is not entry:
-        raise ValueError(f"dataset {entry.name!r} is already registered")
-    DATASETS[entry.name] = entry
-    return entry
+DATASETS: dict[str, DatasetEntry] = {entry.name: entry for entry in (
+    # embedded: files inside installed PyPI packages
+    _embedded("ct_slices", "Real CT slices in HU (pydicom, pydicom-data)", "CT", 2,
+              {"train": "4 slices, 3 patients", "test": "2 slices, 2 other patients"}, embedded.load_ct_slices,
+              "train 512^2, 512^2, 512^2, 128^2; test 512^2, 512^2"),
+    _embedded("mr_slices", "Real MR slices (pydicom, pydicom-data)", "MR", 2,
+              {"train": "12 slices, 3 subjects", "test": "1 slice, another subject"}, embedded.load_mr_slices,
+              "train 1024^2, 64^2, 10 x 64^2; test 484^2"),
+    _embedded("mni152_t1", "MNI152 T1 template + brain mask (nilearn)", "MR", 3,
+              {"train": "slab k in [0, 96)", "test": "slab k in [104, 160)"}, embedded.load_mni152_t1,
+              "train 197x233x96, test 197x233x56, all 197x233x189 (1 mm)"),
+    _embedded("anatomical_t1", "Single-subject T1 (nibabel anatomical.nii)", "MR", 3, {"test": "the whole volume"},
+              embedded.load_anatomical_t1, "33x41x25 (2 mm)"),
+    _embedded("retina", "Fundus photograph (scikit-image retina)", "fundus", 2,
+              {"train": "rows [0, 336) at 704 px", "test": "rows [368, 704) at 704 px"}, embedded.load_retina,
+              "train 3x336x704, test 3x336x704 (working_scale=2)"),
+    _embedded("microaneurysms", "Fundus crop with microaneurysms (scikit-image)", "fundus", 2,
+              {"test": "100x100 crop"}, embedded.load_microaneurysms, "100x100"),
+    # local: a user's copy, recorded by `python -m ganbook data import NAME PATH`
+    _local("drive", "DRIVE fundus images (local copy)", "fundus", 2,
+           {"train": "official 20 training images", "test": "official 20 test images"}, local.load_drive),
+    _local("chase_db1", "CHASE_DB1 fundus images (local copy)", "fundus", 2,
+           {"train": "children 01-10 (20 images)", "test": "children 11-14 (8 images)"}, local.load_chase_db1),
+    _local("stare", "STARE fundus images (local copy)", "fundus", 2,
+           {"train": "first half of the labelled images", "test": "second half"}, local.load_stare),
+    _local("luna16", "LUNA16 chest CT (local copy)", "CT", 3, {"train": "subset0-8", "test": "subset9"},
+           local.load_luna16),
+    _local("lidc_idri", "LIDC-IDRI chest CT (local copy)", "CT", 3, _SUBJECT_SPLIT, local.load_lidc_idri),
+    _local("ixi_t1", "IXI T1 brain MRI (local copy)", "MR", 3, _SUBJECT_SPLIT, local.load_ixi_t1),
+    _local("hcp_t1", "HCP Young Adult T1w (local copy)", "MR", 3, _SUBJECT_SPLIT, local.load_hcp_t1),
+    _local("adni_t1", "ADNI T1 (local copy)", "MR", 3, _SUBJECT_SPLIT, local.load_adni_t1),
+    _local("brainweb", "BrainWeb simulated MRI (local copy)", "MR", 3, _SUBJECT_SPLIT, local.load_brainweb),
+)}
 
 
 def load(name: str, split: str = "train", **options) -> Dataset:
@@ -131,7 +85,6 @@ def load(name: str, split: str = "train", **options) -> Dataset:
     Raises:
         DataError: for an unknown name or split, or a local dataset that has not been imported.
     """
-    _ensure_registered()
     if name not in DATASETS:
         raise DataError(None, f"unknown dataset {name!r}", f"choose one of: {', '.join(sorted(DATASETS))}")
     entry = DATASETS[name]
@@ -144,8 +97,3 @@ def load(name: str, split: str = "train", **options) -> Dataset:
         raise DataError(None, f"dataset {name!r} has no option(s) {', '.join(sorted(unknown))}",
                         f"its options are: {', '.join(sorted(accepted)) or 'none'}")
     return entry.loader(split, **options)
-
-
-def _ensure_registered() -> None:
-    # The entries live next to their loaders; importing those modules registers them.
-    from . import embedded, local  # noqa: F401

@@ -1,4 +1,8 @@
-"""Super-resolution models, one file per family, in each paper's vocabulary.
+"""The networks, one file per family, in each paper's vocabulary.
+
+Super-resolution generators and discriminators are listed in ``MODELS`` below; VGG-19 features
+(:mod:`.vgg`) serve the perceptual losses; StyleGAN2 (:mod:`.stylegan2`, with the reader of official
+checkpoints in :mod:`.stylegan2_official`) is imported from its own module by DragGAN.
 
 ``MODELS`` maps the name a checkpoint records to the class; every class takes its dataclass config
 (``cls(config)`` or ``cls(**fields)``) and keeps it as ``model.config``, so a checkpoint that stores

@@ -115,7 +115,7 @@ def peak_rss_increase(fn: Callable[[], Any], interval: float = 0.002) -> tuple[A
     return result, (peak[0] - start) / 2**20
 
 
-# --- added for notebook 01 (MedSRGAN) ---------------------------------------------------------------
+# --- scores of one SR output -----------------------------------------------------------------------
 __all__ += ["sr_scores"]
 
 
