@@ -42,17 +42,15 @@ steps: Optional[int] = None  # GAN steps per (mixture, loss) run; None keeps the
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 
 import ganbook
-from ganbook import fundamentals as F
+from ganbook import fundamentals
 from ganbook.io import sha256_file
 from ganbook.losses import GAN_LOSSES
-from ganbook.plotting import image_grid, loss_curves, points
 
 run = ganbook.start("00_gan_fundamentals", profile=profile, seed=seed, device=device, interactive=interactive,
                     steps=steps)
-cfg = run.configure(F.PROFILES, steps=steps)
+cfg = run.configure(fundamentals.PROFILES)
 print(run)
 print(cfg)
 
@@ -76,10 +74,7 @@ print(cfg)
 # 5×5 grid, σ = 0.05) — the standard toys for mode collapse.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(6, 3))
-gen = __import__("torch").Generator().manual_seed(seed)
-for ax, (name, mix) in zip(axes, F.MIXTURES.items()):
-    points(ax, mix.sample(2000, gen).numpy(), extent=mix.extent, title=f"{name}: {len(mix.means)} modes")
+fig = fundamentals.mixtures_figure(seed)
 run.save_figure(fig, "data")
 plt.show()
 
@@ -94,18 +89,8 @@ plt.show()
 # discriminator was trained to reject its samples.
 
 # %%
-s = np.logspace(-4, 0, 200)[:-1]
-grads = F.generator_gradient_at_rejection(cfg, seed=seed)
-fig, axes = plt.subplots(1, 2, figsize=(8, 2.8))
-axes[0].loglog(s, s, label=r"minimax: $|\partial \log(1-D)/\partial \ell| = D$")
-axes[0].loglog(s, 1 - s, label=r"non-saturating: $|\partial \log D/\partial \ell| = 1-D$")
-axes[0].set_xlabel("D(G(z))")
-axes[0].set_ylabel("gradient magnitude w.r.t. the logit")
-axes[0].legend(fontsize=7, frameon=False)
-axes[1].bar(["minimax", "non-saturating"], [grads["grad_norm_minimax"], grads["grad_norm_nonsaturating"]],
-            color=["tab:red", "tab:green"])
-axes[1].set_yscale("log")
-axes[1].set_title(f"‖∇G‖ when mean D(G(z)) = {grads['mean_D_of_fake']:.1e}", fontsize=8)
+grads = fundamentals.generator_gradient_at_rejection(cfg, seed=seed)
+fig = fundamentals.saturation_figure(grads)
 run.save_figure(fig, "saturation")
 plt.show()
 print({k: round(v, 5) for k, v in grads.items()})
@@ -129,27 +114,20 @@ print({k: round(v, 5) for k, v in grads.items()})
 # divergence between 2-D histograms of data and samples (0 = identical, log 2 ≈ 0.69 = disjoint).
 
 # %%
-runs = {}
-for mixture in F.MIXTURES:
-    for loss in GAN_LOSSES:
-        r = F.train_toy(mixture, loss, cfg, seed=seed, device=run.device)
-        runs[mixture, loss] = r
-        for metric in ("modes_recovered", "high_quality_pct", "kl_modes", "jsd_hist"):
-            run.metric("mode_coverage", mixture, "generated", loss, metric, r.metrics[metric])
+trained = {mixture: {loss: fundamentals.train(mixture, loss, cfg, seed=seed, device=run.device) for loss in GAN_LOSSES}
+           for mixture in fundamentals.MIXTURES}
+scores = {mixture: fundamentals.evaluate(runs, cfg) for mixture, runs in trained.items()}
+for mixture, by_loss in scores.items():
+    run.record("mode_coverage", mixture, "generated", by_loss,
+               metrics=("modes_recovered", "high_quality_pct", "kl_modes", "jsd_hist"))
 print(run.table("mode_coverage"))
 
 # %%
-fig, axes = plt.subplots(2, 4, figsize=(10, 5))
-for ax, ((mixture, loss), r) in zip(axes.ravel(), runs.items()):
-    m = r.metrics
-    points(ax, r.samples(2000), r.mixture.means, r.mixture.extent,
-           f"{mixture} · {loss}\n{m['modes_recovered']}/{m['modes_total']} modes, {m['high_quality_pct']:.0f}% HQ")
+fig = fundamentals.samples_by_loss(trained, scores)
 run.save_figure(fig, "samples_by_loss")
 plt.show()
 
-fig, axes = plt.subplots(1, 4, figsize=(11, 2.6))
-for ax, loss in zip(axes, GAN_LOSSES):
-    loss_curves(ax, runs["ring8", loss].history, ["loss_d", "loss_g"], title=f"ring8 · {loss}")
+fig = fundamentals.loss_curves_figure(trained["ring8"])
 run.save_figure(fig, "loss_curves")
 plt.show()
 
@@ -172,19 +150,7 @@ plt.show()
 # the densities, only samples), but its ranking of regions agrees.
 
 # %%
-r = runs["ring8", "nonsaturating"]
-lin = np.linspace(-r.mixture.extent, r.mixture.extent, 120)
-grid = np.stack(np.meshgrid(lin, lin, indexing="xy"), -1)
-d_star, d_net = F.optimal_discriminator(r, grid)
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
-points(axes[0], r.samples(2000), r.mixture.means, r.mixture.extent, "generator samples")
-for ax, img, title in ((axes[1], d_star, "D* = p_data / (p_data + p_g)"), (axes[2], d_net, "trained D (sigmoid)")):
-    im = ax.imshow(img, origin="lower", extent=[lin[0], lin[-1], lin[0], lin[-1]], vmin=0, vmax=1, cmap="RdBu_r")
-    ax.scatter(*r.mixture.means.T, s=10, c="k", marker="x", lw=0.8)
-    ax.set_title(title, fontsize=8)
-    ax.set_xticks([])
-    ax.set_yticks([])
-fig.colorbar(im, ax=axes[1:], shrink=0.8)
+fig = fundamentals.optimal_discriminator_figure(trained["ring8"]["nonsaturating"])
 run.save_figure(fig, "optimal_discriminator")
 plt.show()
 
@@ -199,22 +165,15 @@ plt.show()
 # and $G$ hops to other modes: the oscillation the snapshot slider below shows.
 
 # %%
-snaps = F.collapse_against_frozen_d(runs["ring8", "nonsaturating"], cfg.collapse_steps, lr=cfg.collapse_lr,
-                                    seed=seed)
-fig, axes = plt.subplots(1, len(snaps), figsize=(2.6 * len(snaps), 2.7))
-for ax, (step, xy) in zip(np.atleast_1d(axes), snaps):
-    m = F.mode_coverage(xy, F.MIXTURES["ring8"])
-    points(ax, xy, F.MIXTURES["ring8"].means, F.MIXTURES["ring8"].extent,
-           f"G-only step {step}: {m['modes_recovered']}/8 modes")
+ring8 = fundamentals.MIXTURES["ring8"]
+snaps = fundamentals.collapse_against_frozen_d(trained["ring8"]["nonsaturating"], cfg.collapse_steps,
+                                               learning_rate=cfg.collapse_learning_rate, seed=seed)
+fig = fundamentals.collapse_figure(snaps, ring8)
 run.save_figure(fig, "collapse")
 plt.show()
-before = F.mode_coverage(snaps[0][1], F.MIXTURES["ring8"])
-collapsed = F.mode_coverage(snaps[-1][1], F.MIXTURES["ring8"])
-run.metric("mode_collapse", "ring8", "generated", "nonsaturating, trained", "modes_recovered", before["modes_recovered"])
-run.metric("mode_collapse", "ring8", "generated", "nonsaturating, trained", "kl_modes", before["kl_modes"])
-run.metric("mode_collapse", "ring8", "generated", "nonsaturating, D frozen", "modes_recovered",
-           collapsed["modes_recovered"])
-run.metric("mode_collapse", "ring8", "generated", "nonsaturating, D frozen", "kl_modes", collapsed["kl_modes"])
+collapse = {"nonsaturating, trained": fundamentals.mode_coverage(snaps[0][1], ring8),
+            "nonsaturating, D frozen": fundamentals.mode_coverage(snaps[-1][1], ring8)}
+run.record("mode_collapse", "ring8", "generated", collapse, metrics=("modes_recovered", "kl_modes"))
 print(run.table("mode_collapse"))
 
 # %% [markdown]
@@ -224,28 +183,14 @@ print(run.table("mode_collapse"))
 # the same step. (Under papermill the same frames are saved as a figure instead.)
 
 # %%
-n_snap = min(len(runs["ring8", loss].snapshots) for loss in GAN_LOSSES)
-frames = [[runs["ring8", loss].snapshots[i] for loss in GAN_LOSSES] for i in range(n_snap)]
-
-
-def draw_frame(fig, frame):
-    axes = fig.subplots(1, len(frame))
-    for ax, loss, (step, xy) in zip(axes, GAN_LOSSES, frame):
-        points(ax, xy, F.MIXTURES["ring8"].means, F.MIXTURES["ring8"].extent, f"{loss} · step {step}")
-
-
-picks = sorted({0, n_snap // 3, 2 * n_snap // 3, n_snap - 1})
-fig = plt.figure(figsize=(10, 2.5 * len(picks)))
-for row, sub in zip(picks, fig.subfigures(len(picks), 1)):
-    draw_frame(sub, frames[row])
+frames = fundamentals.snapshot_frames(trained["ring8"])
+fig = fundamentals.snapshots_figure(frames, ring8)
 run.save_figure(fig, "snapshots")
 plt.close(fig)
 
 # %% tags=["nbval-ignore-output"]
 if run.interactive:
-    from ganbook.widgets import scrubber
-
-    display(scrubber(frames, draw_frame, labels=[f"step {f[0][0]}" for f in frames], description="snapshot"))
+    display(fundamentals.snapshot_scrubber(frames, ring8))
 
 # %% [markdown]
 # ## 7 · A tiny image GAN: 8×8 digits
@@ -258,23 +203,14 @@ if run.interactive:
 # mean the GAN memorised its training set).
 
 # %%
-run.add_data("scikit-learn digits.csv.gz", sha256_file(F.digits_file()))  # recorded in the figures' provenance
-digits = F.train_digits(cfg, seed=seed, device=run.device)
-fake = digits.samples(500, seed=seed)
-(_, _), (x_test, _) = F.load_digits_split(seed)
-scores = {"GAN samples": F.digits_scores(fake, seed=seed),
-          "real test digits": F.digits_scores(x_test.reshape(-1, 8, 8), seed=seed)}
-for method, sc in scores.items():
-    for metric in ("classes_covered", "mean_confidence", "nn_distance_ratio"):
-        run.metric("digits", "sklearn_digits_8x8", "test", method, metric, sc[metric])
+run.add_data("scikit-learn digits.csv.gz", sha256_file(fundamentals.digits_file()))  # in the figures' provenance
+digits = fundamentals.train_digits(cfg, seed=seed, device=run.device)
+digit_scores = fundamentals.evaluate_digits(digits, n=500, seed=seed)
+run.record("digits", "sklearn_digits_8x8", "test", digit_scores,
+           metrics=("classes_covered", "mean_confidence", "nn_distance_ratio"))
 print(run.table("digits"))
 
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1, 1, 1.2]})
-image_grid(axes[0], x_test[:64].reshape(-1, 8, 8), 8, vmin=0, vmax=16)
-axes[0].set_title("real (held-out)", fontsize=8)
-image_grid(axes[1], fake[:64], 8, vmin=0, vmax=16)
-axes[1].set_title("generated", fontsize=8)
-loss_curves(axes[2], digits.history, ["loss_d", "loss_g"], title="digits GAN losses")
+fig = fundamentals.digits_figure(digits, n=500, seed=seed)
 run.save_figure(fig, "digits")
 plt.show()
 

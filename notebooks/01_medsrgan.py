@@ -34,8 +34,8 @@
 # generative adversarial network for medical images super resolution", *Sci Rep* 12:9533 (2022), a
 # multi-path ResNet-34 generator evaluated on retina, brain MRI, dermoscopy and ultrasound. MedSRGAN itself
 # is Gu, Zeng, Chen *et al.*, "MedSRGAN: medical images super-resolution using generative adversarial
-# networks", *Multimedia Tools and Applications* 79:21815–21840 (2020). We implement **that** paper
-# (facts in `shared/reference/methods.md` §2); nothing here describes Ahmad et al.
+# networks", *Multimedia Tools and Applications* 79:21815–21840 (2020). We implement **that** paper;
+# nothing here describes Ahmad et al.
 #
 # Plan: (1) the model and the losses, (2) CT data and training, (3) the same on MRI, (4) metrics against
 # bicubic and the PSNR-oriented RWMAN(P), (5) hallucination diagnostics, (6) the perception–distortion
@@ -49,24 +49,23 @@ profile: str = "demo"  # smoke (seconds, for tests) | demo (a few minutes on a 2
 seed: int = 0  # seed for data, initialisation and sampling
 device: str = "auto"  # auto (cuda > mps > cpu) | cpu | cuda | mps
 interactive: bool = True  # show the before/after widget (papermill passes False: figures only)
-ct_steps: Optional[int] = None  # RWMAN(P) pre-training steps on CT; None keeps the profile's value
-vgg_weights: Optional[str] = None  # path to torchvision's vgg19-dcbb9e9d.pth; None uses the imported copy, if any
+ct_pretrain_steps: Optional[int] = None  # RWMAN(P) pre-training steps on CT; None keeps the profile's value
+vgg19_weights: Optional[str] = None  # path to torchvision's vgg19-dcbb9e9d.pth; None uses the imported copy, if any
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
+import torch
 
 import ganbook
-from ganbook import medsrgan as M
+from ganbook import medsrgan
 from ganbook.data.dicom import WINDOWS
+from ganbook.losses import MEDSRGAN_CT, MEDSRGAN_MRI
 from ganbook.models import RWMAN, PairwiseDiscriminator, count_parameters
-from ganbook.plotting import loss_curves
-from ganbook.sr.common import comparison_crops, perception_distortion_plot
 
 run = ganbook.start("01_medsrgan", profile=profile, seed=seed, device=device, interactive=interactive,
-                    ct_steps=ct_steps, vgg_weights=vgg_weights)
-cfg = run.configure(M.PROFILES, ct_psnr_steps=ct_steps)
-threads = M.use_threads(cfg)
+                    ct_pretrain_steps=ct_pretrain_steps, vgg19_weights=vgg19_weights)
+cfg = run.configure(medsrgan.PROFILES)
+threads = medsrgan.use_threads(cfg)
 print(run)
 print(cfg)
 
@@ -121,10 +120,10 @@ demo_g = RWMAN(num_features=cfg.num_features, num_groups=cfg.num_groups, num_blo
 print(f"RWMAN for this profile ({cfg.num_groups} x {cfg.num_blocks} x {cfg.num_features}): "
       f"{count_parameters(demo_g) / 1e6:.3f} M parameters")
 block = paper_g.body[0].body[0]  # the first RWMAB
-y = block.body(__import__("torch").rand(1, 64, 12, 12))
+y = block.body(torch.rand(1, 64, 12, 12))
 print("whole-map attention shape:", tuple(block.attention(y).shape), "(one weight per pixel and channel; RCAB's "
       "channel attention would be (1, 64, 1, 1))")
-print("loss presets:", M.MEDSRGAN_CT, M.MEDSRGAN_MRI, sep="\n  ")
+print("loss presets:", MEDSRGAN_CT, MEDSRGAN_MRI, sep="\n  ")
 del paper_g, paper_d, demo_g
 
 # %% [markdown]
@@ -136,10 +135,10 @@ del paper_g, paper_d, demo_g
 # λ₁ = 1e-2 weighs the adversarial term relatively *more* than it would against VGG features. To run the
 # real loss, get torchvision's `vgg19-dcbb9e9d.pth` (see `python -m ganbook data info vgg19`), register
 # it once with `python -m ganbook data import vgg19 /path/to/vgg19-dcbb9e9d.pth` (checked against the
-# manifest) or pass its path as the `vgg_weights` parameter, and rerun.
+# manifest) or pass its path as the `vgg19_weights` parameter, and rerun.
 
 # %%
-backbone = M.content_features(vgg_weights)
+backbone = medsrgan.content_features(vgg19_weights)
 print(backbone.message)
 
 # %% [markdown]
@@ -153,18 +152,12 @@ print(backbone.message)
 # `python -m ganbook data info luna16`.)
 
 # %%
-ct = M.training_data("ct", cfg, seed=seed)
+ct = medsrgan.training_data("ct", cfg, seed=seed)
 for name, sha in ct.sha256.items():
     run.add_data(f"ct_slices:{name}", sha)
 print(ct.description)
 print("held out:", ", ".join(f"{i} {t.shape[0]}x{t.shape[1]}" for i, t in zip(ct.test_ids, ct.test)))
-fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
-panels = [(ct.train[0], "train: real slice"), (ct.train[-1], "train: phantom"), (ct.test[0], f"test: {ct.test_ids[0]}"),
-          (ct.test[1], f"test: {ct.test_ids[1]}")]
-for ax, (img, title) in zip(axes, panels):
-    ax.imshow(M.to_hu(img), cmap="gray", vmin=WINDOWS["soft_tissue"][0], vmax=WINDOWS["soft_tissue"][1])
-    ax.set_title(title, fontsize=8)
-    ax.axis("off")
+fig = medsrgan.ct_data_figure(ct)
 run.save_figure(fig, "ct_data")
 plt.show()
 
@@ -177,8 +170,9 @@ plt.show()
 # (16² LR → 64² HR) are ours.
 
 # %%
-ct_run = M.train_medsrgan(ct, cfg, seed=seed, device=run.device, features=backbone.model)
-ct_scores, ct_out = M.evaluate(ct_run, ct, device=run.device)
+ct_trained = medsrgan.train(ct, cfg, seed=seed, device=run.device, features=backbone.model)
+ct_out = medsrgan.predictions(ct_trained, ct, cfg, device=run.device)
+ct_scores = medsrgan.evaluate(ct_trained, ct, cfg, device=run.device, outputs=ct_out)
 
 # %% [markdown]
 # ## 3 · The same pipeline on MRI
@@ -190,20 +184,17 @@ ct_scores, ct_out = M.evaluate(ct_run, ct, device=run.device)
 # λ₁ = 5e-2, λ₂ = 5e-3, λ_L1 = 1e-2.
 
 # %%
-mr = M.training_data("mr", cfg, seed=seed)
+mr = medsrgan.training_data("mr", cfg, seed=seed)
 for name, sha in mr.sha256.items():
     run.add_data(f"mr_slices:{name}", sha)
 print(mr.description)
 print("held out:", ", ".join(f"{i} {t.shape[0]}x{t.shape[1]}" for i, t in zip(mr.test_ids, mr.test)))
-mr_run = M.train_medsrgan(mr, cfg, seed=seed, device=run.device, features=backbone.model)
-mr_scores, mr_out = M.evaluate(mr_run, mr, device=run.device)
+mr_trained = medsrgan.train(mr, cfg, seed=seed, device=run.device, features=backbone.model)
+mr_out = medsrgan.predictions(mr_trained, mr, cfg, device=run.device)
+mr_scores = medsrgan.evaluate(mr_trained, mr, cfg, device=run.device, outputs=mr_out)
 
 # %%
-fig, axes = plt.subplots(1, 4, figsize=(12, 2.8))
-for k, (name, r) in enumerate((("CT", ct_run), ("MRI", mr_run))):
-    loss_curves(axes[2 * k], r.history, ["pretrain", "content"], title=f"{name}: pixel / content loss")
-    axes[2 * k].set_yscale("log")
-    loss_curves(axes[2 * k + 1], r.history, ["loss_d", "adv"], title=f"{name}: adversarial (GAN phase)")
+fig = medsrgan.training_figure({"CT": ct_trained, "MRI": mr_trained})
 run.save_figure(fig, "training_curves")
 plt.show()
 
@@ -222,10 +213,8 @@ plt.show()
 
 # %%
 scores = {"ct": ct_scores, "mr": mr_scores}
-for ds, s in scores.items():
-    for method in M.METHODS:
-        for metric, value in s[method].items():
-            run.metric("super_resolution", ds, "test", method, metric, value)
+run.record("super_resolution", "ct", "test", ct_scores)
+run.record("super_resolution", "mr", "test", mr_scores)
 print(run.table("super_resolution"))
 gain = ct_scores["RWMAN(P)"]["psnr"] - ct_scores["bicubic"]["psnr"]
 print(f"CT: RWMAN(P) - bicubic = {gain:+.2f} dB PSNR inside the body")
@@ -240,19 +229,16 @@ print(f"CT: RWMAN(P) - bicubic = {gain:+.2f} dB PSNR inside the body")
 # SR − RWMAN(P) (what the adversarial training changed).
 
 # %%
-boxes = [M.crop_box(m, 96) for m in ct.test_masks]
-for wname in ("soft_tissue", "lung"):
-    lo, hi = WINDOWS[wname]
-    fig = comparison_crops({k: M.to_hu(ct_out[0][k]) for k in ("HR", *M.METHODS)}, [boxes[0]], vmin=lo, vmax=hi,
-                           scale_text={m: f"{ct_scores[m]['psnr']:.2f} dB (mean)" for m in M.METHODS}, panel=2.0)
-    fig.suptitle(f"{ct.test_ids[0]}, {wname.replace('_', ' ')} window [{lo:g}, {hi:g}] HU\n{M.BANNER}", fontsize=8)
-    run.save_figure(fig, f"crops_{wname}")
+boxes = [medsrgan.crop_box(m, 96) for m in ct.test_masks]
+for window in ("soft_tissue", "lung"):
+    fig = medsrgan.crops_figure(ct_out[0], boxes[0], ct_scores, ct.test_ids[0], window)
+    run.save_figure(fig, f"crops_{window}")
     plt.show()
 
-fig = M.hallucination_figure(ct_out[1], boxes[1])
+fig = medsrgan.hallucination_figure(ct_out[1], boxes[1])
 run.save_figure(fig, "hallucination_ct")
 plt.show()
-fig = M.hallucination_figure(mr_out[0], M.crop_box(mr.test_masks[0], 96), hu=False)
+fig = medsrgan.hallucination_figure(mr_out[0], medsrgan.crop_box(mr.test_masks[0], 96), hu=False)
 run.save_figure(fig, "hallucination_mr")
 plt.show()
 
@@ -269,10 +255,7 @@ plt.show()
 # frequencies, which is why it is read together with PSNR and the lesion study.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-for ax, (ds, s) in zip(axes, scores.items()):
-    perception_distortion_plot(ax, {m: (s[m]["hf_ratio"], s[m]["psnr"]) for m in M.METHODS}, marked=("bicubic",),
-                               xlabel="high-frequency energy ratio to HR", reference_x=1.0, title=ds.upper())
+fig = medsrgan.perception_distortion_figure(scores)
 run.save_figure(fig, "perception_distortion")
 plt.show()
 
@@ -293,21 +276,13 @@ plt.show()
 # — false lesions a reader could be misled by.
 
 # %%
-study = M.lesion_study(ct_run, ct, cfg, seed=seed, device=run.device)
-for method, by_contrast in study.scores.items():
-    for c, fom in by_contrast.items():
-        run.metric("lesion_detectability", "ct", "test", method, f"auc@{c:g}HU", fom["auc"])
-        run.metric("lesion_detectability", "ct", "test", method, f"dprime@{c:g}HU", fom["dprime"])
-        run.metric("lesion_detectability", "ct", "test", method, f"auc_se@{c:g}HU", fom["auc_se"])
-    run.metric("lesion_detectability", "ct", "test", method, "auc_mean",
-               np.mean([fom["auc"] for fom in by_contrast.values()]))
-for method, counts in study.false.items():
-    for key, value in counts.items():
-        run.metric("false_lesions", "ct", "test", method, key, value)
+study = medsrgan.lesion_study(ct_trained, ct, cfg, seed=seed, device=run.device)
+run.record("lesion_detectability", "ct", "test", study.detectability())
+run.record("false_lesions", "ct", "test", study.false)
 print(f"{study.n_present} lesion-present and {study.n_present} lesion-absent sites per contrast")
 print(run.table("lesion_detectability"))
 print(run.table("false_lesions"))
-fig = M.lesion_figure(study)
+fig = medsrgan.lesion_figure(study)
 run.save_figure(fig, "lesion_detectability")
 plt.show()
 
@@ -320,14 +295,14 @@ plt.show()
 # %%
 view = {"bicubic": ct_out[0]["bicubic"], "HR": ct_out[0]["HR"], "RWMAN(P)": ct_out[0]["RWMAN(P)"],
         "MedSRGAN": ct_out[0]["MedSRGAN"]}
-fig = M.split_view(view["bicubic"], view["MedSRGAN"], 0.5, WINDOWS["soft_tissue"], True,
-                   "bicubic | MedSRGAN (soft tissue)")
+fig = medsrgan.split_view(view["bicubic"], view["MedSRGAN"], 0.5, WINDOWS["soft_tissue"], True,
+                          "bicubic | MedSRGAN (soft tissue)")
 run.save_figure(fig, "split_view")
 plt.close(fig)
 
 # %% tags=["nbval-ignore-output"]
 if run.interactive:
-    display(M.comparison_widget(view))
+    display(medsrgan.comparison_widget(view))
 
 # %% [markdown]
 # ## 9 · Use the trained model on your own file
@@ -343,9 +318,9 @@ if run.interactive:
 # ```
 
 # %%
-saved = {**M.save_models(ct_run, ct, ct_scores, run.checkpoint_dir, run.profile),
-         **{f"MR {k}": v for k, v in M.save_models(mr_run, mr, mr_scores, run.checkpoint_dir, run.profile).items()}}
-print("saved:", ", ".join(f"{k} -> {p.name}" for k, p in saved.items()))
+saved = (medsrgan.save_models(run.checkpoint_dir, ct_trained, ct, ct_scores, profile=run.profile)
+         + medsrgan.save_models(run.checkpoint_dir, mr_trained, mr, mr_scores, profile=run.profile))
+print("saved:", ", ".join(path.name for path in saved))
 
 # %% [markdown]
 # ## Conclusion
@@ -363,12 +338,12 @@ print("saved:", ", ".join(f"{k} -> {p.name}" for k, p in saved.items()))
 # reproduction of the paper's tables. **Research and teaching only — not for diagnosis.**
 
 # %%
-print(M.conclusion(scores, study))
+print(medsrgan.conclusion(scores, study))
 
 # %%
 path = run.save_metrics()
 print(f"metrics written to reports/metrics/{path.name}")
 
 # %% tags=["nbval-ignore-output"]
-print(f"threads {threads}; training CT {ct_run.seconds:.0f} s, MRI {mr_run.seconds:.0f} s; wall time "
+print(f"threads {threads}; training CT {ct_trained.seconds:.0f} s, MRI {mr_trained.seconds:.0f} s; wall time "
       f"{run.elapsed:.0f} s, peak memory {ganbook.runtime.peak_rss_mb():.0f} MiB")

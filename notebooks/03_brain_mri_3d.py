@@ -32,8 +32,7 @@
 # low-dose PET**, not MRI super-resolution. The described method matches **Sánchez & Vilaplana,
 # MIDL 2018** ("Brain MRI super-resolution using 3D generative adversarial networks"), and the
 # "Chen et al. 2018" GAN paper is **mDCSRN-WGAN (MICCAI 2018)**, which simulates low resolution by
-# **k-space truncation** (`shared/reference/methods.md` §4(a)). We implement Sánchez & Vilaplana and
-# use both papers' degradations:
+# **k-space truncation**. We implement Sánchez & Vilaplana and use both papers' degradations:
 #
 # | | Sánchez & Vilaplana (implemented) | Chen et al. (degradation only) |
 # |---|---|---|
@@ -68,7 +67,7 @@ profile: str = "demo"  # smoke (seconds, for tests) | demo (a few minutes on a 2
 seed: int = 0  # seed for patch sampling, initialisation and labels
 device: str = "auto"  # auto (cuda > mps > cpu) | cpu | cuda | mps
 interactive: bool = True  # show the slice viewer (papermill passes False: figures only)
-pixel_steps: Optional[int] = None  # SRResNet3D(P) training steps; None keeps the profile's value
+pretrain_steps: Optional[int] = None  # SRResNet3D(P) training steps; None keeps the profile's value
 gan_steps: Optional[int] = None  # SRGAN3D steps after the pixel stage; None keeps the profile's value
 
 # %%
@@ -76,16 +75,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import ganbook
-from ganbook import brain3d as B
+from ganbook import brain3d
 from ganbook.data.nifti import read_nifti
 from ganbook.paths import reports_dir
 from ganbook.plotting import loss_curves
 
 run = ganbook.start("03_brain_mri_3d", profile=profile, seed=seed, device=device, interactive=interactive,
-                    pixel_steps=pixel_steps, gan_steps=gan_steps)
-cfg = run.configure(B.PROFILES, pixel_steps=pixel_steps, gan_steps=gan_steps)
+                    pretrain_steps=pretrain_steps, gan_steps=gan_steps)
+cfg = run.configure(brain3d.PROFILES)
 print(run)
-print(B.describe(cfg))
+print(brain3d.describe(cfg))
 S = cfg.scale
 
 # %% [markdown]
@@ -101,8 +100,8 @@ S = cfg.scale
 # feed the same ×2 network.
 
 # %%
-cases = {kind: {split: B.load_case(cfg.dataset, split, kind, cfg) for split in ("train", "test")}
-         for kind in B.DEGRADATIONS}
+cases = {kind: {split: brain3d.load_case(cfg.dataset, split, kind, cfg) for split in ("train", "test")}
+         for kind in brain3d.DEGRADATIONS}
 for name, sha in cases["blur_nearest"]["test"].sha256.items():
     run.add_data(f"{cfg.dataset}:{name}", sha)
 for kind, pair in cases.items():
@@ -111,10 +110,10 @@ for kind, pair in cases.items():
 
 test = cases["blur_nearest"]["test"]
 point = (int(0.36 * test.hr.shape[0]), test.hr.shape[1] // 2 + 10, test.hr.shape[2] // 2)  # sagittal: off the midline
-fig = B.orthogonal_figure({"HR (test slab)": test.hr, "LR blur+nearest": cases["blur_nearest"]["test"].lr,
-                           "LR k-space": cases["kspace"]["test"].lr,
-                           "k-space zero-filled": cases["kspace"]["test"].zero_filled},
-                          point, reference="HR (test slab)")
+fig = brain3d.orthogonal_figure({"HR (test slab)": test.hr, "LR blur+nearest": cases["blur_nearest"]["test"].lr,
+                                 "LR k-space": cases["kspace"]["test"].lr,
+                                 "k-space zero-filled": cases["kspace"]["test"].zero_filled},
+                                point, reference="HR (test slab)")
 run.save_figure(fig, "degradations")
 plt.show()
 
@@ -129,13 +128,12 @@ plt.show()
 # 1 is blurrier than the truth, 1 is as sharp (real or invented detail alike).
 
 # %%
-TASK = {kind: f"sr_x{S}_{kind}" for kind in B.DEGRADATIONS}
-outputs = {kind: B.baselines(cases[kind]["test"], S) for kind in B.DEGRADATIONS}
-base_scores = {kind: B.evaluate(cases[kind]["test"], outputs[kind]) for kind in B.DEGRADATIONS}
-for kind in B.DEGRADATIONS:
-    for method, m in base_scores[kind].items():
-        for metric, value in m.items():
-            run.metric(TASK[kind], cfg.dataset, "test", method, metric, value)
+TASK = {kind: f"sr_x{S}_{kind}" for kind in brain3d.DEGRADATIONS}
+METRICS = ("psnr", "ssim", "grad_ratio")
+outputs = {kind: brain3d.baselines(cases[kind]["test"], S) for kind in brain3d.DEGRADATIONS}
+base_scores = {kind: brain3d.evaluate(cases[kind]["test"], outputs[kind]) for kind in brain3d.DEGRADATIONS}
+for kind in brain3d.DEGRADATIONS:
+    run.record(TASK[kind], cfg.dataset, "test", base_scores[kind], metrics=METRICS)
 print(run.table(TASK["blur_nearest"]))
 
 # %% [markdown]
@@ -147,8 +145,7 @@ print(run.table(TASK["blur_nearest"]))
 # loss — **SRGAN3D**. Patches are cut inside the training slab only, 90 % of them centred in the brain.
 
 # %%
-trained = B.train_models(cases["blur_nearest"]["train"], cfg, pixel_steps=cfg.pixel_steps, gan_steps=cfg.gan_steps,
-                         seed=seed, device=run.device, desc="blur+nearest")
+trained = brain3d.train(cases["blur_nearest"]["train"], cfg, seed=seed, device=run.device, desc="blur+nearest")
 fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
 hist = trained.history
 loss_curves(axes[0], hist, ["mse", "gdl"], title="content terms (sum over voxels)")
@@ -156,7 +153,7 @@ if cfg.gan_steps:
     loss_curves(axes[1], hist, ["adv", "loss_d"], title="adversarial terms (GAN stage)")
 run.save_figure(fig, "loss_curves")
 plt.show()
-print(f"trained {cfg.pixel_steps} pixel + {cfg.gan_steps} GAN steps; {len(hist['step'])} logged points")
+print(f"trained {cfg.pretrain_steps} pixel + {cfg.gan_steps} GAN steps; {len(hist['step'])} logged points")
 
 # %% [markdown]
 # ## 4 · Whole-volume inference with a sliding window
@@ -167,15 +164,12 @@ print(f"trained {cfg.pixel_steps} pixel + {cfg.gan_steps} GAN steps; {len(hist['
 # the tests check tiled = one-shot inference within tolerance).
 
 # %%
-models = {"SRResNet3D(P)": trained.pixel, "SRGAN3D": trained.gan}
-models = {k: v for k, v in models.items() if v is not None}
+models = trained.models  # {"SRResNet3D(P)": ..., "SRGAN3D": ...}
 blur = outputs["blur_nearest"]
 for method, model in models.items():
-    blur[method] = B.super_resolve(model, test.lr, test.window, cfg, run.device)
-scores = B.evaluate(test, {m: blur[m] for m in models})
-for method, m in scores.items():
-    for metric, value in m.items():
-        run.metric(TASK["blur_nearest"], cfg.dataset, "test", method, metric, value)
+    blur[method] = brain3d.super_resolve(model, test.lr, cfg, device=run.device)
+scores = brain3d.evaluate(test, {m: blur[m] for m in models})
+run.record(TASK["blur_nearest"], cfg.dataset, "test", scores, metrics=METRICS)
 print(run.table(TASK["blur_nearest"]))
 base = base_scores["blur_nearest"]["tricubic"]["psnr"]
 print(f"SRResNet3D(P) - tricubic inside the brain: {scores['SRResNet3D(P)']['psnr'] - base:+.2f} dB")
@@ -192,7 +186,7 @@ views = {"HR": test.hr, "LR": test.lr, "trilinear": blur["trilinear"], "tricubic
          **{m: blur[m] for m in models},
          "|error| tricubic": np.abs(blur["tricubic"] - test.hr) * test.mask,
          "|error| SRResNet3D(P)": np.abs(blur["SRResNet3D(P)"] - test.hr) * test.mask}
-fig = B.orthogonal_figure(views, point, reference="HR", error_max=0.15 * test.data_range)
+fig = brain3d.orthogonal_figure(views, point, reference="HR", error_max=0.15 * test.data_range)
 run.save_figure(fig, "orthogonal_views")
 plt.show()
 
@@ -202,8 +196,8 @@ plt.show()
 
 # %% tags=["nbval-ignore-output"]
 if run.interactive:
-    display(B.slice_viewer({k: views[k] for k in ("HR", "LR", "trilinear", "tricubic", *models)}, reference="HR",
-                           error_of="SRResNet3D(P)"))
+    display(brain3d.slice_viewer({k: views[k] for k in ("HR", "LR", "trilinear", "tricubic", *models)},
+                                 reference="HR", error_of="SRResNet3D(P)"))
 
 # %% [markdown]
 # ## 6 · The super-resolved test volume as NIfTI
@@ -215,47 +209,46 @@ if run.interactive:
 
 # %%
 out_dir = reports_dir() / "volumes" / run.notebook / run.profile
-written = {"lr": B.save_volume(out_dir / "test_slab_lr_blur_nearest.nii.gz", test.lr, test, grid="lr", scale=S),
-           "sr": B.save_volume(out_dir / "test_slab_sr_srresnet3d_p.nii.gz", blur["SRResNet3D(P)"], test, scale=S),
-           "hr": B.save_volume(out_dir / "test_slab_hr.nii.gz", test.hr, test, scale=S)}
+written = {"lr": brain3d.save_volume(out_dir / "test_slab_lr_blur_nearest.nii.gz", test.lr, test, grid="lr",
+                                     scale=S),
+           "sr": brain3d.save_volume(out_dir / "test_slab_sr_srresnet3d_p.nii.gz", blur["SRResNet3D(P)"], test,
+                                     scale=S),
+           "hr": brain3d.save_volume(out_dir / "test_slab_hr.nii.gz", test.hr, test, scale=S)}
 for name, path in written.items():
     img = read_nifti(path)
     print(f"{name}: shape {img.array.shape}, voxel {tuple(round(z, 3) for z in img.spacing)} mm, "
           f"origin {tuple(round(float(v), 2) for v in img.affine[:3, 3])}")
 print("SR affine equals the HR slab affine:", bool(np.allclose(read_nifti(written["sr"]).affine, test.affine)))
-for method, model in models.items():
-    B.save_model(run.checkpoint_dir / method.lower().replace("(", "_").replace(")", ""), model, cfg, method=method,
-                 degradation="blur_nearest", metrics={**scores[method], "tricubic_psnr": base},
-                 train_affine=cases["blur_nearest"]["train"].affine, profile=run.profile)
+brain3d.save_models(run.checkpoint_dir, trained, cfg, degradation="blur_nearest",
+                    metrics={m: {**scores[m], "tricubic_psnr": base} for m in models},
+                    train_affine=cases["blur_nearest"]["train"].affine, profile=run.profile)
 print("saved models:", sorted(p.name for p in run.checkpoint_dir.glob("*.json")))
 
 # %% [markdown]
 # ## 7 · The other degradation: k-space truncation
 #
 # The same generator trained (pixel stage) on k-space-truncated LR. The table adds the **zero-filled**
-# volume — what the scanner would show — and, to make the point of methods.md §7 concrete, the
+# volume — what the scanner would show — and, to make the point concrete, the
 # blur+nearest model applied to k-space input: a model only knows the degradation it was trained on.
 
 # %%
 ktrain, ktest = cases["kspace"]["train"], cases["kspace"]["test"]
 kspace = outputs["kspace"]
-if cfg.kspace_steps:
-    kmodel = B.train_models(ktrain, cfg, pixel_steps=cfg.kspace_steps, gan_steps=0, seed=seed, device=run.device,
-                            desc="k-space").pixel
-    kspace["SRResNet3D(P)"] = B.super_resolve(kmodel, ktest.lr, ktest.window, cfg, run.device)
-    kspace["SRResNet3D(P) [blur+nearest model]"] = B.super_resolve(trained.pixel, ktest.lr, ktest.window, cfg,
-                                                                   run.device)
-    kscores = B.evaluate(ktest, {k: v for k, v in kspace.items() if k.startswith("SRResNet")})
-    for method, m in kscores.items():
-        for metric, value in m.items():
-            run.metric(TASK["kspace"], cfg.dataset, "test", method, metric, value)
-    B.save_model(run.checkpoint_dir / "srresnet3d_p_kspace", kmodel, cfg, method="SRResNet3D(P)",
-                 degradation="kspace", metrics=kscores["SRResNet3D(P)"], train_affine=ktrain.affine,
-                 profile=run.profile)
+if cfg.kspace_pretrain_steps:
+    ktrained = brain3d.train(ktrain, cfg, pretrain_steps=cfg.kspace_pretrain_steps, gan_steps=0, seed=seed,
+                             device=run.device, desc="k-space")
+    kspace["SRResNet3D(P)"] = brain3d.super_resolve(ktrained.pixel, ktest.lr, cfg, device=run.device)
+    kspace["SRResNet3D(P) [blur+nearest model]"] = brain3d.super_resolve(trained.pixel, ktest.lr, cfg,
+                                                                         device=run.device)
+    kscores = brain3d.evaluate(ktest, {k: v for k, v in kspace.items() if k.startswith("SRResNet")})
+    run.record(TASK["kspace"], cfg.dataset, "test", kscores, metrics=METRICS)
+    brain3d.save_models(run.checkpoint_dir, ktrained, cfg, degradation="kspace", metrics=kscores,
+                        train_affine=ktrain.affine, suffix="_kspace", profile=run.profile)
 print(run.table(TASK["kspace"]))
 
-fig = B.orthogonal_figure({"HR": ktest.hr, "zero-filled": kspace["zero-filled"], "tricubic": kspace["tricubic"],
-                           **{k: v for k, v in kspace.items() if k.startswith("SRResNet")}}, point, reference="HR")
+fig = brain3d.orthogonal_figure({"HR": ktest.hr, "zero-filled": kspace["zero-filled"], "tricubic": kspace["tricubic"],
+                                 **{k: v for k, v in kspace.items() if k.startswith("SRResNet")}},
+                                point, reference="HR")
 run.save_figure(fig, "kspace_views")
 plt.show()
 
@@ -272,20 +265,19 @@ plt.show()
 # trained on the template meet data they never saw; the mask is the head outline.
 
 # %%
-ood = B.load_case(cfg.ood_dataset, "test", "blur_nearest", cfg) if cfg.ood_dataset else None
+ood = brain3d.load_case(cfg.ood_dataset, "test", "blur_nearest", cfg) if cfg.ood_dataset else None
 if ood is not None:
     for name, sha in ood.sha256.items():
         run.add_data(f"{cfg.ood_dataset}:{name}", sha)
-    ood_out = B.baselines(ood, S)
+    ood_out = brain3d.baselines(ood, S)
     for method, model in models.items():
-        ood_out[method] = B.super_resolve(model, ood.lr, ood.window, cfg, run.device)
-    for method, m in B.evaluate(ood, ood_out).items():
-        for metric, value in m.items():
-            run.metric("ood_" + TASK["blur_nearest"], cfg.ood_dataset, "test", method, metric, value)
+        ood_out[method] = brain3d.super_resolve(model, ood.lr, cfg, device=run.device)
+    run.record("ood_" + TASK["blur_nearest"], cfg.ood_dataset, "test", brain3d.evaluate(ood, ood_out),
+               metrics=METRICS)
     print(run.table("ood_" + TASK["blur_nearest"]))
     opoint = (int(0.36 * ood.hr.shape[0]), ood.hr.shape[1] // 2, ood.hr.shape[2] // 2)
-    fig = B.orthogonal_figure({"HR": ood.hr, "LR": ood.lr, "tricubic": ood_out["tricubic"],
-                               **{m: ood_out[m] for m in models}}, opoint, reference="HR", figsize_per=1.8)
+    fig = brain3d.orthogonal_figure({"HR": ood.hr, "LR": ood.lr, "tricubic": ood_out["tricubic"],
+                                     **{m: ood_out[m] for m in models}}, opoint, reference="HR", figsize_per=1.8)
     run.save_figure(fig, "ood_views")
     plt.show()
 
@@ -298,12 +290,10 @@ if ood is not None:
 # %%
 if cfg.eval_train_slab:
     train = cases["blur_nearest"]["train"]
-    tout = B.baselines(train, S)
+    tout = brain3d.baselines(train, S)
     for method, model in models.items():
-        tout[method] = B.super_resolve(model, train.lr, train.window, cfg, run.device)
-    for method, m in B.evaluate(train, tout).items():
-        for metric, value in m.items():
-            run.metric(TASK["blur_nearest"], cfg.dataset, "train", method, metric, value)
+        tout[method] = brain3d.super_resolve(model, train.lr, cfg, device=run.device)
+    run.record(TASK["blur_nearest"], cfg.dataset, "train", brain3d.evaluate(train, tout), metrics=METRICS)
     print(run.table(TASK["blur_nearest"], index=("dataset", "split", "method")))
 else:
     print("training-slab metrics skipped (eval_train_slab=False)")
@@ -321,7 +311,7 @@ else:
 #   k-space truncation, and results under different degradations are not comparable.
 # * Template-trained models meet real subjects with noise and different contrast: always check out
 #   of distribution before trusting a number.
-# * **Paper scale** (`profile="paper"`, GPU): 128×128×92 HR patches, 32 filters, 6 blocks, lr 1e-4,
+# * **Paper scale** (`profile="paper"`, GPU): 128×128×92 HR patches, 32 filters, 6 blocks, learning rate 1e-4,
 #   IXI T1 through the data registry (`python -m ganbook data fetch ixi_t1`; ADNI and HCP need their
 #   data-use agreements, then `data import adni_t1 PATH`). Not run here.
 

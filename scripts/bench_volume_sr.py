@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
                                                             cfg.scale, cfg.sigma)
     rss_before = peak_rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
-    sr = B.super_resolve(model, lr, B.intensity_window(lr), cfg)
+    sr = B.super_resolve(model, lr, cfg)  # window: the percentiles of lr
     result = {"lr_shape": list(lr.shape), "sr_shape": list(sr.shape), "threads": args.threads,
               "tile": cfg.tile, "overlap": cfg.overlap, "tile_batch": cfg.tile_batch, "bf16": cfg.amp,
               "wall_s": round(time.perf_counter() - t0, 1), "cpu_s": round(time.process_time() - c0, 1),

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook import brain3d as B
+from ganbook import brain3d
 from ganbook.sr.export import load_sr_model
 
-TINY = dataclasses.replace(B.PROFILES["smoke"], hr_patch=(8, 8, 8), num_features=4, num_blocks=1, d_features=2,
+TINY = dataclasses.replace(brain3d.PROFILES["smoke"], hr_patch=(8, 8, 8), num_features=4, num_blocks=1, d_features=2,
                            d_dense=4, batch_size=2, tile=16, overlap=2, amp=False, channels_last=False)
 
 
@@ -18,9 +18,9 @@ def _case(kind="blur_nearest", shape=(24, 20, 16)):
 
     rng = np.random.default_rng(0)
     hr = (200 * gaussian_filter(rng.random(shape), 1.0)).astype(np.float32)
-    lr = B.degrade_volume(hr, kind, 2)
+    lr = brain3d.degrade_volume(hr, kind, 2)
     mask = hr > np.percentile(hr, 30)
-    return B.Case("toy", hr, lr, mask, np.eye(4), 255.0, B.intensity_window(lr))
+    return brain3d.Case("toy", hr, lr, mask, np.eye(4), 255.0, brain3d.intensity_window(lr))
 
 
 def _weights(model):
@@ -29,7 +29,7 @@ def _weights(model):
 
 @pytest.mark.slow
 def test_pixel_then_gan_stage_train_and_log_their_terms():
-    out = B.train_models(_case(), TINY, pixel_steps=3, gan_steps=2, seed=0)
+    out = brain3d.train(_case(), TINY, pretrain_steps=3, gan_steps=2, seed=0)
     assert out.gan is not None and not out.pixel.training and not out.gan.training
     assert {"mse", "gdl", "adv", "loss_d", "pretrain", "loss_g"} <= set(out.history)
     assert out.history["phase"] == ["pretrain"] * 3 + ["gan"] * 2
@@ -39,25 +39,27 @@ def test_pixel_then_gan_stage_train_and_log_their_terms():
 
 
 def test_the_pixel_snapshot_is_the_generator_at_the_end_of_the_pixel_stage():
-    both = B.train_models(_case(), TINY, pixel_steps=3, gan_steps=2, seed=0)
-    pixel_only = B.train_models(_case(), TINY, pixel_steps=3, gan_steps=0, seed=0)
+    both = brain3d.train(_case(), TINY, pretrain_steps=3, gan_steps=2, seed=0)
+    pixel_only = brain3d.train(_case(), TINY, pretrain_steps=3, gan_steps=0, seed=0)
     assert pixel_only.gan is None
     torch.testing.assert_close(_weights(both.pixel), _weights(pixel_only.pixel))
 
 
 def test_pixel_training_lowers_the_patch_loss_on_the_training_volume():
-    cfg = dataclasses.replace(TINY, lr=3e-3)
-    out = B.train_models(_case(), cfg, pixel_steps=40, gan_steps=0, seed=0)
+    cfg = dataclasses.replace(TINY, learning_rate=3e-3)
+    out = brain3d.train(_case(), cfg, pretrain_steps=40, gan_steps=0, seed=0)
     mse = out.history["mse"]
     assert np.mean(mse[-10:]) < np.mean(mse[:10])
 
 
 def test_saved_models_reload_with_their_card_and_give_the_same_output(tmp_path):
     case = _case()
-    out = B.train_models(case, TINY, pixel_steps=2, gan_steps=1, seed=0)
-    path = B.save_model(tmp_path / "srgan3d", out.gan, TINY, method="SRGAN3D", degradation="blur_nearest",
-                        metrics={"psnr": 30.0, "ssim": 0.9}, train_affine=np.diag([0.9, 0.9, 1.2, 1.0]),
-                        profile="smoke")
+    out = brain3d.train(case, TINY, pretrain_steps=2, gan_steps=1, seed=0)
+    paths = brain3d.save_models(tmp_path, out, TINY, degradation="blur_nearest",
+                          metrics={"SRResNet3D(P)": {"psnr": 29.0}, "SRGAN3D": {"psnr": 30.0, "ssim": 0.9}},
+                          train_affine=np.diag([0.9, 0.9, 1.2, 1.0]), profile="smoke")
+    assert [p.name for p in paths] == ["srresnet3d_p.json", "srgan3d.json"]  # every stage, in training order
+    path = paths[1]
     model, card = load_sr_model(path)
     assert (card.model, card.spatial_dims, card.modality, card.scale) == ("srresnet", 3, "mr", 2)
     assert card.degradation == "blur_nearest" and card.trained_spacing == [0.9, 0.9, 1.2]  # the training voxels
@@ -69,6 +71,26 @@ def test_saved_models_reload_with_their_card_and_give_the_same_output(tmp_path):
         torch.testing.assert_close(model(x), out.gan.eval()(x))
 
 
+def test_train_takes_its_step_counts_from_the_config_and_names_its_models_by_stage():
+    cfg = dataclasses.replace(TINY, pretrain_steps=2, gan_steps=0)
+    out = brain3d.train(_case(), cfg, seed=0)
+    assert isinstance(out, brain3d.TrainedBrain3D) and out.history["phase"] == ["pretrain"] * 2
+    assert list(out.models) == ["SRResNet3D(P)"] and out.models["SRResNet3D(P)"] is out.pixel
+    both = brain3d.train(_case(), TINY, pretrain_steps=1, gan_steps=1, seed=0)
+    assert list(both.models) == list(brain3d.METHODS) and both.models["SRGAN3D"] is both.gan
+
+
+def test_save_models_names_files_by_method_and_suffix_and_needs_metrics_for_every_model(tmp_path):
+    out = brain3d.train(_case(), TINY, pretrain_steps=1, gan_steps=0, seed=0)
+    (path,) = brain3d.save_models(tmp_path, out, TINY, degradation="kspace",
+                                  metrics={"SRResNet3D(P)": {"psnr": 29.123456}, "other": {}}, suffix="_kspace")
+    assert path.name == "srresnet3d_p_kspace.json"
+    _, card = load_sr_model(path)
+    assert card.degradation == "kspace" and card.metrics == {"psnr": 29.1235} and card.trained_spacing is None
+    with pytest.raises(KeyError, match="SRResNet3D"):
+        brain3d.save_models(tmp_path, out, TINY, degradation="kspace", metrics={})
+
+
 def test_kspace_lr_is_the_zero_filled_volume_sampled_every_second_voxel():
     case = _case("kspace")
     from ganbook.data.degrade import kspace_truncate
@@ -76,7 +98,7 @@ def test_kspace_lr_is_the_zero_filled_volume_sampled_every_second_voxel():
     zero_filled = kspace_truncate(case.hr, 2, axes=(-3, -2, -1))
     np.testing.assert_allclose(case.lr, zero_filled[1::2, 1::2, 1::2], atol=1e-5)
     with pytest.raises(ValueError, match="blur_nearest, kspace"):
-        B.degrade_volume(case.hr, "bicubic", 2)
+        brain3d.degrade_volume(case.hr, "bicubic", 2)
 
 
 def test_bad_config_values_are_refused_with_the_field_name():
@@ -87,9 +109,9 @@ def test_bad_config_values_are_refused_with_the_field_name():
 
 
 def test_paper_profile_has_the_papers_patch_network_and_schedule_and_no_interpolation_base():
-    p, demo = B.PROFILES["paper"], B.PROFILES["demo"]
-    assert p.hr_patch == (128, 128, 92) and (p.num_features, p.num_blocks) == (32, 6) and p.lr == 1e-4
+    p, demo = brain3d.PROFILES["paper"], brain3d.PROFILES["demo"]
+    assert p.hr_patch == (128, 128, 92) and (p.num_features, p.num_blocks) == (32, 6) and p.learning_rate == 1e-4
     assert p.dataset == "ixi_t1" and p.batch_size == 2
-    g = B.build_generator(p)
+    g = brain3d.build_generator(p)
     assert not g.config.residual_interp and g.config.sample_offset == p.scale // 2
-    assert B.build_generator(demo).config.residual_interp  # ours, for the CPU profiles
+    assert brain3d.build_generator(demo).config.residual_interp  # ours, for the CPU profiles

@@ -8,22 +8,23 @@ import sys
 import numpy as np
 import torch
 
-from ganbook import brain3d as B
+from ganbook import brain3d
 from ganbook.data.nifti import read_nifti, write_nifti
 
-TINY = dataclasses.replace(B.PROFILES["smoke"], num_features=4, num_blocks=1, amp=False, channels_last=False,
+TINY = dataclasses.replace(brain3d.PROFILES["smoke"], num_features=4, num_blocks=1, amp=False, channels_last=False,
                            tile=64, overlap=0)
 
 
 @pytest.mark.slow
 def test_upscale_cli_super_resolves_a_nifti_with_a_notebook_03_checkpoint(tmp_path):
     torch.manual_seed(0)
-    model = B.build_generator(TINY).eval()
+    model = brain3d.build_generator(TINY).eval()
     with torch.no_grad():  # not plain trilinear: perturb the zero-initialised tail too
         for p in model.parameters():
             p.add_(0.02 * torch.randn_like(p))
-    ckpt = B.save_model(tmp_path / "tiny3d", model, TINY, method="SRResNet3D(P)", degradation="blur_nearest",
-                        metrics={"psnr": 0.0})
+    trained = brain3d.TrainedBrain3D(pixel=model, gan=None, history={}, seconds=0.0)
+    (ckpt,) = brain3d.save_models(tmp_path, trained, TINY, degradation="blur_nearest",
+                            metrics={"SRResNet3D(P)": {"psnr": 0.0}})
     from scipy.ndimage import gaussian_filter
 
     lr = (300 * gaussian_filter(np.random.default_rng(0).random((10, 12, 8)), 1.0)).astype(np.float32)
@@ -39,5 +40,5 @@ def test_upscale_cli_super_resolves_a_nifti_with_a_notebook_03_checkpoint(tmp_pa
     assert tuple(out.spacing) == (1.0, 1.0, 1.0)
     # same network, same percentile map: the CLI agrees with the notebook's inference path (the CLI also
     # clips to [0, 1], which only touches the brightest 0.5 % of voxels)
-    ours = B.super_resolve(model, lr, B.intensity_window(lr), TINY)
+    ours = brain3d.super_resolve(model, lr, TINY)
     assert np.median(np.abs(out.array - ours)) < 1e-3 * float(lr.max())

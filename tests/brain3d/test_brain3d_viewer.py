@@ -4,7 +4,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
-from ganbook import brain3d as B  # noqa: E402
+from ganbook import brain3d  # noqa: E402
 
 
 def _vols():
@@ -15,7 +15,7 @@ def _vols():
 def test_orthogonal_figure_has_one_row_per_volume_and_three_views():
     import matplotlib.pyplot as plt
 
-    fig = B.orthogonal_figure(_vols(), (6, 5, 4))
+    fig = brain3d.orthogonal_figure(_vols(), (6, 5, 4))
     assert np.asarray(fig.axes).size == 9
     assert [ax.get_title() for ax in fig.axes[:3]] == ["axial (k=4)", "coronal (j=5)", "sagittal (i=6)"]
     # the LR volume is drawn on the HR grid: its axial slice has the HR in-plane shape (transposed)
@@ -26,7 +26,7 @@ def test_orthogonal_figure_has_one_row_per_volume_and_three_views():
 def test_slice_viewer_offers_every_volume_plus_the_error_and_one_slider_per_orientation():
     import ipywidgets as w
 
-    box = B.slice_viewer(_vols(), reference="HR", error_of="SR")
+    box = brain3d.slice_viewer(_vols(), reference="HR", error_of="SR")
     toggle, sliders = box.children[0], box.children[1].children
     assert isinstance(toggle, w.ToggleButtons)
     assert list(toggle.options) == ["HR", "LR", "SR", "error"]

@@ -3,7 +3,8 @@
 The issue's acceptance: ``upscale`` on a held-out real CT DICOM with notebook 01's RWMAN(P) checkpoint
 writes a DICOM that pydicom reads back at 4× the matrix and ¼ the pixel spacing. ``tests/upscale`` checks
 the command with a hand-built card; here the checkpoint comes from the notebook's code path
-(``M.training_data`` → ``M.train_medsrgan`` → ``M.evaluate`` → ``M.save_models``) at the smoke profile.
+(``medsrgan.training_data`` → ``medsrgan.train`` → ``medsrgan.evaluate`` → ``medsrgan.save_models``) at the
+smoke profile.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook import medsrgan as M
+from ganbook import medsrgan
 from ganbook.data import load
 from ganbook.data.dicom import read_dicom
 from ganbook.data.embedded import CT_SPLIT, pydicom_file
@@ -26,24 +27,25 @@ def test_notebook_rwman_p_checkpoint_upscales_a_held_out_ct_dicom_via_the_cli(tm
     import pydicom
 
     # --- notebook 01, §2 and §9, at the smoke profile (the notebook's own calls, in its order)
-    cfg = M.PROFILES["smoke"]
-    ct = M.training_data("ct", cfg, seed=0)
+    cfg = medsrgan.PROFILES["smoke"]
+    ct = medsrgan.training_data("ct", cfg, seed=0)
     with torch.random.fork_rng():
-        run = M.train_medsrgan(ct, cfg, seed=0, device="cpu", features=M.content_features(None).model)
-    scores, _ = M.evaluate(run, ct, device="cpu")
-    saved = M.save_models(run, ct, scores, tmp_path / "checkpoints" / "01_medsrgan" / "smoke", "smoke")
-    ckpt = saved["RWMAN(P)"]
+        trained = medsrgan.train(ct, cfg, seed=0, device="cpu", features=medsrgan.content_features(None).model)
+    scores = medsrgan.evaluate(trained, ct, cfg, device="cpu")
+    saved = medsrgan.save_models(tmp_path / "checkpoints" / "01_medsrgan" / "smoke", trained, ct, scores,
+                                 profile="smoke")
+    ckpt = saved[0]
     assert ckpt.name == "ct_rwman_p.json"  # the name the notebook's `upscale` example uses
 
     # the card says what the acceptance needs, and the file holds the RWMAN(P) snapshot, not MedSRGAN
     model, card = load_sr_model(ckpt)
     assert (card.method, card.modality, card.scale, card.spatial_dims) == ("RWMAN(P)", "ct", 4, 2)
-    assert card.intensity == {"kind": "window", "low": M.HU_WINDOW[0], "high": M.HU_WINDOW[1]}
+    assert card.intensity == {"kind": "window", "low": medsrgan.HU_WINDOW[0], "high": medsrgan.HU_WINDOW[1]}
     assert card.notebook == "01_medsrgan" and card.degradation == "average_pool"
     assert card.metrics["psnr"] == pytest.approx(scores["RWMAN(P)"]["psnr"], abs=1e-4)
-    saved_state, psnr_state = model.state_dict(), run.psnr_model.state_dict()
+    saved_state, psnr_state = model.state_dict(), trained.psnr_model.state_dict()
     assert all(torch.equal(saved_state[k], psnr_state[k]) for k in psnr_state)
-    assert not torch.equal(saved_state["tail.weight"], run.gan_model.state_dict()["tail.weight"])
+    assert not torch.equal(saved_state["tail.weight"], trained.gan_model.state_dict()["tail.weight"])
 
     # --- the held-out slice: the first CT test-split file the notebook evaluates on (another patient)
     test_split = load("ct_slices", "test")
@@ -68,9 +70,9 @@ def test_notebook_rwman_p_checkpoint_upscales_a_held_out_ct_dicom_via_the_cli(tm
 
     # --- values: the CLI's HU equal the in-process prediction on the same window-normalised slice
     hu_src = read_dicom(src_path).array
-    x = np.clip((hu_src - M.HU_WINDOW[0]) / (M.HU_WINDOW[1] - M.HU_WINDOW[0]), 0, 1).astype(np.float32)
+    x = np.clip((hu_src - medsrgan.HU_WINDOW[0]) / (medsrgan.HU_WINDOW[1] - medsrgan.HU_WINDOW[0]), 0, 1).astype(np.float32)
     np.testing.assert_allclose(x, ct.test[0], atol=1e-6)  # the very input the notebook's evaluation used
-    expected = M.to_hu(M.predict(run.psnr_model, x))
+    expected = medsrgan.to_hu(medsrgan.super_resolve(trained.psnr_model, x, cfg))
     hu_sr = sr.pixel_array * float(sr.RescaleSlope) + float(sr.RescaleIntercept)
     assert hu_sr.shape == expected.shape
     err = np.abs(hu_sr - expected)
@@ -78,7 +80,7 @@ def test_notebook_rwman_p_checkpoint_upscales_a_held_out_ct_dicom_via_the_cli(tm
     assert np.median(err) < 1.0 and err.max() < 1.5, (np.median(err), err.max())
     # ... and the trained weights matter: where RWMAN(P) departs from its bicubic base by > 2 HU, the file
     # follows the model (an untrained residual RWMAN would be exactly bicubic)
-    bicubic = M.to_hu(np.clip(torch.nn.functional.interpolate(torch.from_numpy(x)[None, None], scale_factor=4,
+    bicubic = medsrgan.to_hu(np.clip(torch.nn.functional.interpolate(torch.from_numpy(x)[None, None], scale_factor=4,
                                                               mode="bicubic", align_corners=False)[0, 0].numpy(), 0, 1))
     moved = np.abs(expected - bicubic) > 2.0
     assert moved.mean() > 0.01

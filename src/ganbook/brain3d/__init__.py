@@ -6,17 +6,19 @@ max); the generator predicts a residual over trilinear interpolation from the tr
 (``residual_interp``, ``sample_offset = s//2``), so it starts at the baseline; bf16 autocast and
 channels-last memory on CPU; no flip augmentation (flips move nearest-decimated samples at even scales).
 Metrics: PSNR and SSIM inside the brain mask, in raw intensity units with the dataset window (0–255
-for the MNI template) as the data range.
+for the MNI template) as the data range, and the gradient-magnitude ratio to HR inside the mask.
 
-Submodules, bottom-up (every name below is re-exported here, ``from ganbook import brain3d as B``):
+Submodules, bottom-up (every name below is re-exported here, ``from ganbook import brain3d``):
 
 * :mod:`~ganbook.brain3d.config` — :class:`Brain3DConfig`, ``PROFILES`` (smoke / demo / paper), ``DEGRADATIONS``;
-* :mod:`~ganbook.brain3d.data` — the two degradations (methods.md §7), the intensity window, LR / SR grid
-  affines, :class:`Case` and :func:`load_case`, the paired patch sampler;
-* :mod:`~ganbook.brain3d.training` — the method (methods.md §4(c), §8.4): generator, discriminator, the
-  SRResNet3D(P) → SRGAN3D run :func:`train_models`, :func:`save_model`, :func:`describe`;
-* :mod:`~ganbook.brain3d.evaluation` — tiled whole-volume inference, interpolation baselines, masked
-  metrics, NIfTI output;
+* :mod:`~ganbook.brain3d.data` — the two degradations (Gaussian blur + nearest decimation, and central
+  k-space truncation), the percentile intensity window, LR / SR grid affines, :class:`Case` and
+  :func:`load_case`, the paired patch sampler;
+* :mod:`~ganbook.brain3d.training` — the method: 3-D SRResNet generator, least-squares discriminator,
+  one run of the pixel stage SRResNet3D(P) continued as SRGAN3D (:func:`train` →
+  :class:`TrainedBrain3D`), :func:`save_models` (model cards for ``upscale``), :func:`describe`;
+* :mod:`~ganbook.brain3d.evaluation` — tiled whole-volume inference :func:`super_resolve`, interpolation
+  baselines, masked metrics (:func:`evaluate`), NIfTI output;
 * :mod:`~ganbook.brain3d.figures` — orthogonal slice figures and the ipywidgets slice viewer.
 """
 from __future__ import annotations
@@ -25,9 +27,9 @@ from .config import DEGRADATIONS, PROFILES, Brain3DConfig
 from .data import Case, degrade_volume, intensity_window, load_case, lr_affine, make_sampler, sr_affine
 from .evaluation import baselines, evaluate, save_volume, super_resolve
 from .figures import VIEWS, orthogonal_figure, slice_viewer
-from .training import TrainedModels, build_discriminator, build_generator, describe, save_model, train_models
+from .training import METHODS, TrainedBrain3D, build_discriminator, build_generator, describe, save_models, train
 
 __all__ = ["Brain3DConfig", "PROFILES", "DEGRADATIONS", "Case", "degrade_volume", "intensity_window", "load_case",
-           "lr_affine", "sr_affine", "build_generator", "build_discriminator", "make_sampler", "TrainedModels",
-           "train_models", "super_resolve", "baselines", "evaluate", "save_model", "save_volume",
-           "orthogonal_figure", "slice_viewer", "describe"]
+           "lr_affine", "sr_affine", "make_sampler", "METHODS", "build_generator", "build_discriminator",
+           "TrainedBrain3D", "train", "save_models", "describe", "super_resolve", "baselines", "evaluate",
+           "save_volume", "VIEWS", "orthogonal_figure", "slice_viewer"]

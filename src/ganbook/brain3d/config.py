@@ -13,7 +13,7 @@ DEGRADATIONS = ("blur_nearest", "kspace")
 
 @dataclass(frozen=True)
 class Brain3DConfig:
-    """Sizes and schedule for notebook 03 (paper values from methods.md §4(c) unless marked "ours").
+    """Sizes and schedule for notebook 03 (paper values: Sánchez & Vilaplana, MIDL 2018, unless marked "ours").
 
     Attributes:
         dataset: registry name of the volume(s) to train and test on ("mni152_t1"; paper: "ixi_t1" or
@@ -26,12 +26,14 @@ class Brain3DConfig:
         num_features, num_blocks: generator width and depth (paper: 32, 6).
         residual_interp: the generator predicts a correction to trilinear interpolation (ours, for CPU
             budgets; ``paper``: False, the paper's SRResNet).
-        pixel_steps: SRResNet3D(P) steps (pixel loss).
+        pretrain_steps: SRResNet3D(P) steps (pixel loss) on the blur+nearest degradation.
         gan_steps: SRGAN3D steps continuing from the pixel stage (0: skip).
-        kspace_steps: SRResNet3D(P) steps for the k-space degradation (0: skip that model).
-        lr: Adam learning rate of the pixel stage (paper 1e-4; ours is higher to fit a CPU budget).
-        gan_lr: Adam learning rate of both networks in the GAN stage (paper 1e-4).
-        lr_decay_steps: inverse-time decay lr / (1 + 0.5·step / lr_decay_steps) (paper: 4920).
+        kspace_pretrain_steps: SRResNet3D(P) steps (pixel loss) of a second generator trained on the
+            k-space degradation (0: skip that model).
+        learning_rate: Adam learning rate of the pixel stage (paper 1e-4; ours is higher to fit a CPU budget).
+        gan_learning_rate: Adam learning rate of both networks in the GAN stage (paper 1e-4).
+        learning_rate_decay_steps: inverse-time decay, rate / (1 + 0.5·step / learning_rate_decay_steps)
+            (paper: 4920).
         pixel_loss: "mse+gdl" or "mse" for the pixel stage.
         reduction: "sum" (paper code) or "mean" for MSE and GDL.
         d_features, d_dense: discriminator width and dense layer (paper: 32, 1024).
@@ -51,12 +53,12 @@ class Brain3DConfig:
     num_features: int = 32
     num_blocks: int = 6
     residual_interp: bool = True
-    pixel_steps: int = 140
+    pretrain_steps: int = 140
     gan_steps: int = 20
-    kspace_steps: int = 100
-    lr: float = 1e-3
-    gan_lr: float = 1e-4
-    lr_decay_steps: int = 4920
+    kspace_pretrain_steps: int = 100
+    learning_rate: float = 1e-3
+    gan_learning_rate: float = 1e-4
+    learning_rate_decay_steps: int = 4920
     pixel_loss: str = "mse+gdl"
     reduction: str = "sum"
     d_features: int = 32
@@ -83,13 +85,13 @@ class Brain3DConfig:
 
 
 PROFILES = {
-    "smoke": Brain3DConfig(hr_patch=(16, 16, 16), num_features=8, num_blocks=1, pixel_steps=6, gan_steps=3,
-                           kspace_steps=3, d_features=4, d_dense=16, tile=40, overlap=4, log_every=1, amp=False),
+    "smoke": Brain3DConfig(hr_patch=(16, 16, 16), num_features=8, num_blocks=1, pretrain_steps=6, gan_steps=3,
+                           kspace_pretrain_steps=3, d_features=4, d_dense=16, tile=40, overlap=4, log_every=1,
+                           amp=False),
     "demo": Brain3DConfig(),
-    "paper": Brain3DConfig(dataset="ixi_t1", hr_patch=(128, 128, 92), residual_interp=False, pixel_steps=20000,
-                           gan_steps=50000,
-                           kspace_steps=20000, lr=1e-4, tile=64, overlap=16, tile_batch=2, eval_train_slab=True,
-                           log_every=100),
+    "paper": Brain3DConfig(dataset="ixi_t1", hr_patch=(128, 128, 92), residual_interp=False, pretrain_steps=20000,
+                           gan_steps=50000, kspace_pretrain_steps=20000, learning_rate=1e-4, tile=64, overlap=16,
+                           tile_batch=2, eval_train_slab=True, log_every=100),
 }
 
 

@@ -1,6 +1,6 @@
 """Volumes for notebook 03: degradation, intensity window, LR/SR grid affines, cases and the patch sampler.
 
-Two degradations (methods.md §7: results are not comparable across them):
+Two degradations, each its own task (scores are comparable only within one):
 
 * ``"blur_nearest"`` (Sánchez & Vilaplana): Gaussian blur σ = 1 voxel, keep every s-th voxel
   (voxel ``i·s + s//2`` of each block, see ``ganbook.data.degrade``);
@@ -116,7 +116,9 @@ def load_case(dataset: str, split: str, kind: str, cfg: Brain3DConfig, index: in
 
 
 def make_sampler(cases: Case | Sequence[Case], cfg: Brain3DConfig, device: Any = "cpu"):
-    """``sample(generator) -> (lr, hr, (y_real, y_fake))``: normalised patches + fresh soft labels.
+    """``sample(rng) -> (lr, hr, (y_real, y_fake))``: normalised patches + fresh soft labels.
+
+    Patches are mapped to [0, 1] with each case's LR percentile window (no clipping).
 
     Args:
         cases: one training volume or several (patches are drawn in proportion to their sizes).
@@ -131,9 +133,9 @@ def make_sampler(cases: Case | Sequence[Case], cfg: Brain3DConfig, device: Any =
                                  augment=False)
     fmt = _fmt(cfg)
 
-    def sample(generator: torch.Generator):
-        lr, hr = sampler(generator)
-        labels = sv_soft_labels(cfg.batch_size, generator, device=device)
+    def sample(rng: torch.Generator):
+        lr, hr = sampler(rng)
+        labels = sv_soft_labels(cfg.batch_size, rng, device=device)
         return lr.to(device, memory_format=fmt), hr.to(device, memory_format=fmt), labels
 
     return sample

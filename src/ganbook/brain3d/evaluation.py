@@ -1,7 +1,7 @@
 """Whole-volume inference, interpolation baselines, masked metrics and NIfTI output for notebook 03.
 
 Metrics (our choice, see :mod:`ganbook.brain3d`): PSNR and SSIM inside the brain mask, in raw intensity
-units with the dataset window as the data range.
+units with the dataset window as the data range, and the gradient-magnitude ratio to HR (sharpness).
 """
 from __future__ import annotations
 
@@ -20,21 +20,27 @@ from ..models.layers import interpolation_base
 from ..runtime import autocast
 from ..sr.tiling import tiled_apply
 from .config import Brain3DConfig, _fmt
-from .data import Case, lr_affine, sr_affine
+from .data import Case, intensity_window, lr_affine, sr_affine
 
 __all__ = ["super_resolve", "baselines", "evaluate", "save_volume"]
 
 
-def super_resolve(model: SRResNet, lr: np.ndarray, window, cfg: Brain3DConfig, device: Any = "cpu") -> np.ndarray:
+def super_resolve(model: SRResNet, lr: np.ndarray, cfg: Brain3DConfig, *, device: Any = "cpu",
+                  tile: int | None = None, window: tuple[float, float] | None = None) -> np.ndarray:
     """Whole-volume SR with overlapping tiles blended smoothly (``tiled_apply``); raw units in and out.
 
     Args:
         model: a trained generator (put in eval mode here).
         lr: raw LR volume (I, J, K).
-        window: the percentile window mapping ``lr`` to the network's input scale.
-        cfg: tile, overlap, tile batch and precision.
+        cfg: scale, tile, overlap, tile batch and precision.
         device: where the model runs.
+        tile: LR tile edge (None: ``cfg.tile``; the overlap is always ``cfg.overlap``).
+        window: the (low, high) intensities mapped to [0, 1] for the network (None: the 0.5th–99.5th
+            percentiles of ``lr``, :func:`~ganbook.brain3d.data.intensity_window` — the window a
+            :class:`~ganbook.brain3d.data.Case` holds for its LR volume).
     """
+    window = intensity_window(lr) if window is None else window
+    tile = cfg.tile if tile is None else tile
     model = model.eval().to(device, memory_format=_fmt(cfg))
     fmt = _fmt(cfg)
 
@@ -43,7 +49,7 @@ def super_resolve(model: SRResNet, lr: np.ndarray, window, cfg: Brain3DConfig, d
             return model(x.contiguous(memory_format=fmt)).float()
 
     x = torch.from_numpy(to_unit(lr, window, clip=False))[None, None]  # (1, 1, I, J, K)
-    out = tiled_apply(run, x, cfg.scale, cfg.tile, cfg.overlap, 3, batch_size=cfg.tile_batch, device=device)
+    out = tiled_apply(run, x, cfg.scale, tile, cfg.overlap, 3, batch_size=cfg.tile_batch, device=device)
     model.to(memory_format=torch.contiguous_format)
     return from_unit(out[0, 0].numpy(), window)
 

@@ -1,6 +1,6 @@
 """The 3-D SRGAN of Sánchez & Vilaplana: networks, the two-stage training run, export and a summary line.
 
-The method (methods.md §4(c), §8.4): a 3-D SRResNet generator (32 filters, 6 residual blocks, sub-pixel
+The method (Sánchez & Vilaplana, MIDL 2018): a 3-D SRResNet generator (32 filters, 6 residual blocks, sub-pixel
 ×2 stages), a least-squares discriminator, and the generator loss MSE + 0.1·LSGAN + gradient
 difference (GDL), all summed over voxels as in the paper's code. Two stages share one training run:
 
@@ -29,7 +29,8 @@ from ..train import TrainConfig, Trainer
 from .config import Brain3DConfig, _fmt
 from .data import Case, make_sampler
 
-__all__ = ["build_generator", "build_discriminator", "TrainedModels", "train_models", "save_model", "describe"]
+__all__ = ["METHODS", "build_generator", "build_discriminator", "TrainedBrain3D", "train", "save_models",
+           "describe"]
 
 
 def build_generator(cfg: Brain3DConfig) -> SRResNet:
@@ -45,30 +46,48 @@ def build_discriminator(cfg: Brain3DConfig) -> LSDiscriminator:
                            dense_features=cfg.d_dense)
 
 
+METHODS = ("SRResNet3D(P)", "SRGAN3D")  # the two stages' names, as tables and model cards call them
+
 
 @dataclass
-class TrainedModels:
-    """Result of :func:`train_models`: the pixel-stage and GAN-stage generators (eval mode, CPU layout)."""
+class TrainedBrain3D:
+    """Result of :func:`train`: the pixel-stage and GAN-stage generators (eval mode, CPU layout).
+
+    Attributes:
+        pixel: SRResNet3D(P), the generator at the end of the pixel stage.
+        gan: SRGAN3D, the same generator after the GAN stage (None when ``gan_steps=0``).
+        history: the Trainer's loss history (both stages).
+        seconds: training wall time.
+    """
 
     pixel: SRResNet
     gan: SRResNet | None
     history: dict
     seconds: float
 
+    @property
+    def models(self) -> dict[str, SRResNet]:
+        """``{method: generator}`` for the stages that were trained, in training order."""
+        return {name: m for name, m in zip(METHODS, (self.pixel, self.gan)) if m is not None}
 
-def train_models(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pixel_steps: int, gan_steps: int, seed: int = 0,
-                 device: Any = "cpu", checkpoint_dir: str | Path | None = None, desc: str = "3-D SR") -> TrainedModels:
-    """Train SRResNet3D(P) for ``pixel_steps``, then continue as SRGAN3D for ``gan_steps`` (one Trainer).
+
+def train(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pretrain_steps: int | None = None,
+          gan_steps: int | None = None, seed: int = 0, device: Any = "cpu", checkpoint_dir: str | Path | None = None,
+          desc: str = "3-D SR") -> TrainedBrain3D:
+    """Train SRResNet3D(P) for ``pretrain_steps``, then continue as SRGAN3D for ``gan_steps`` (one Trainer).
 
     Args:
         case: the training volume(s), LR made by one degradation.
-        cfg: sizes and losses.
-        pixel_steps, gan_steps: steps of the two stages (``gan_steps=0``: pixel stage only).
+        cfg: sizes, losses and learning rates.
+        pretrain_steps, gan_steps: steps of the two stages (None: ``cfg.pretrain_steps`` / ``cfg.gan_steps``;
+            ``gan_steps=0``: pixel stage only).
         seed: initialisation and patch sampling.
         device: torch device.
         checkpoint_dir: Trainer checkpoints for resume (None: none).
         desc: progress-bar label.
     """
+    pretrain_steps = cfg.pretrain_steps if pretrain_steps is None else pretrain_steps
+    gan_steps = cfg.gan_steps if gan_steps is None else gan_steps
     torch.manual_seed(seed)
     fmt = _fmt(cfg)
     G = build_generator(cfg).to(device, memory_format=fmt)
@@ -94,23 +113,24 @@ def train_models(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pixel_steps
             sr = G(lr)
         return sv_discriminator_loss(D(hr), D(sr.to(memory_format=fmt)), labels)
 
-    def decay(step: int) -> float:  # inverse-time decay (paper); G switches to gan_lr for the GAN stage
-        return 1.0 / (1.0 + 0.5 * step / cfg.lr_decay_steps)
+    def decay(step: int) -> float:  # inverse-time decay (paper); G switches to gan_learning_rate for the GAN stage
+        return 1.0 / (1.0 + 0.5 * step / cfg.learning_rate_decay_steps)
 
     def g_schedule(step: int) -> float:
-        return decay(step) * (1.0 if step < pixel_steps else cfg.gan_lr / cfg.lr)
+        return decay(step) * (1.0 if step < pretrain_steps else cfg.gan_learning_rate / cfg.learning_rate)
 
-    opt_g = torch.optim.Adam(G.parameters(), cfg.lr)
-    opt_d = torch.optim.Adam(D.parameters(), cfg.gan_lr) if D is not None else None
+    opt_g = torch.optim.Adam(G.parameters(), cfg.learning_rate)
+    opt_d = torch.optim.Adam(D.parameters(), cfg.gan_learning_rate) if D is not None else None
     snapshot = {}
 
     def keep_pixel_stage(trainer, step, logs):
-        if step == pixel_steps:
+        if step == pretrain_steps:
             snapshot["pixel"] = copy.deepcopy(trainer.G)
 
     trainer = Trainer(G, make_sampler(case, cfg, device),
-                      TrainConfig(steps=gan_steps, pretrain_steps=pixel_steps, log_every=cfg.log_every, amp=cfg.amp,
-                                  seed=seed, desc=desc, checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None),
+                      TrainConfig(steps=gan_steps, pretrain_steps=pretrain_steps, log_every=cfg.log_every,
+                                  amp=cfg.amp, seed=seed, desc=desc,
+                                  checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None),
                       opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss if D is not None else None,
                       d_loss=d_loss if D is not None else None, pretrain_loss=pixel_loss,
                       sched_g=torch.optim.lr_scheduler.LambdaLR(opt_g, g_schedule),
@@ -120,38 +140,59 @@ def train_models(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pixel_steps
     pixel = snapshot.get("pixel", G)
     gan = G if gan_steps else None
     finish = [m.to(memory_format=torch.contiguous_format).eval() for m in (pixel, gan) if m is not None]
-    return TrainedModels(finish[0], finish[1] if gan is not None else None, history, trainer.seconds)
+    return TrainedBrain3D(finish[0], finish[1] if gan is not None else None, history, trainer.seconds)
 
 
-def save_model(path: str | Path, model: SRResNet, cfg: Brain3DConfig, *, method: str, degradation: str,
-               metrics: Mapping[str, float], train_affine=None, notebook: str = "03_brain_mri_3d",
-               profile: str = "") -> Path:
-    """Save a generator with its ModelCard (``ganbook.sr.export``) so the ``upscale`` CLI can apply it.
+def _model_stem(method: str, suffix: str = "") -> str:
+    """File name (without extension) of a saved model: "SRResNet3D(P)" -> "srresnet3d_p", "SRGAN3D" -> "srgan3d"."""
+    return method.lower().replace("(", "_").replace(")", "") + suffix
+
+
+def save_models(folder: str | Path, trained: TrainedBrain3D, cfg: Brain3DConfig, *, degradation: str,
+                metrics: Mapping[str, Mapping[str, float]], train_affine=None, suffix: str = "",
+                notebook: str = "03_brain_mri_3d", profile: str = "") -> list[Path]:
+    """Save every generator of ``trained`` with its ModelCard (``ganbook.sr.export``) for the ``upscale`` CLI.
+
+    One checkpoint per trained stage (``.json`` card + ``.safetensors`` weights), named after the method
+    plus ``suffix``: ``srresnet3d_p.json`` and ``srgan3d.json``; a ``suffix`` such as ``"_kspace"`` keeps
+    models trained on another degradation apart (``srresnet3d_p_kspace.json``).
 
     Args:
-        path: checkpoint path (``.json`` + ``.safetensors``).
-        model: the trained generator.
+        folder: where the checkpoints go.
+        trained: the result of :func:`train`.
         cfg: its notebook config (scale, dataset).
-        method, degradation: what the card calls the model and the LR it was trained on.
-        metrics: held-out scores recorded on the card.
-        train_affine: HR affine of the training volume; its voxel size becomes the card's
+        degradation: the LR model the generators were trained on (recorded on the cards).
+        metrics: ``{method: {metric: value}}``, the held-out scores recorded on each model's card (every
+            trained method needs an entry).
+        train_affine: HR affine of the training volume; its voxel size becomes the cards'
             ``trained_spacing`` (``upscale`` warns about inputs far from it). None: unknown, no warning.
+        suffix: appended to every file name.
         notebook, profile: provenance.
+
+    Returns:
+        The card paths, in training order.
     """
     spacing = None if train_affine is None else [round(float(v), 4) for v in
                                                  np.linalg.norm(np.asarray(train_affine)[:3, :3], axis=0)]
-    # No trained_range: inputs are normalised per volume by percentiles, so raw MR units carry no meaning.
-    card = ModelCard(model="srresnet", config=dataclasses.asdict(model.config), method=method, scale=cfg.scale,
-                     spatial_dims=3, modality="mr", intensity={"kind": "percentile", "low": 0.5, "high": 99.5},
-                     degradation=degradation, trained_spacing=spacing,
-                     data=f"{cfg.dataset} training slab, {degradation} x{cfg.scale}",
-                     metrics={k: round(float(v), 4) for k, v in metrics.items()}, notebook=notebook, profile=profile)
-    return save_sr_model(path, model, card)
+    paths = []
+    for method, model in trained.models.items():
+        if method not in metrics:
+            raise KeyError(f"save_models: no metrics for {method!r}; got {', '.join(metrics) or 'none'}")
+        # No trained_range: inputs are normalised per volume by percentiles, so raw MR units carry no meaning.
+        card = ModelCard(model="srresnet", config=dataclasses.asdict(model.config), method=method, scale=cfg.scale,
+                         spatial_dims=3, modality="mr", intensity={"kind": "percentile", "low": 0.5, "high": 99.5},
+                         degradation=degradation, trained_spacing=spacing,
+                         data=f"{cfg.dataset} training slab, {degradation} x{cfg.scale}",
+                         metrics={k: round(float(v), 4) for k, v in metrics[method].items()}, notebook=notebook,
+                         profile=profile)
+        paths.append(save_sr_model(Path(folder) / _model_stem(method, suffix), model, card))
+    return paths
 
 
 def describe(cfg: Brain3DConfig) -> str:
     """One line on the network and patch sizes (deterministic, for the notebook)."""
     lr_patch = "x".join(str(p // cfg.scale) for p in cfg.hr_patch)
     return (f"SRResNet3D F={cfg.num_features} blocks={cfg.num_blocks} x{cfg.scale} | LR patch {lr_patch} -> HR "
-            f"{'x'.join(map(str, cfg.hr_patch))} | batch {cfg.batch_size} | steps P={cfg.pixel_steps} "
-            f"GAN={cfg.gan_steps} kspace={cfg.kspace_steps} | params {sum(p.numel() for p in build_generator(cfg).parameters()):,}")
+            f"{'x'.join(map(str, cfg.hr_patch))} | batch {cfg.batch_size} | steps P={cfg.pretrain_steps} "
+            f"GAN={cfg.gan_steps} kspace={cfg.kspace_pretrain_steps} | "
+            f"params {sum(p.numel() for p in build_generator(cfg).parameters()):,}")

@@ -1,24 +1,37 @@
-"""GAN fundamentals (notebook 00): 2-D Gaussian mixtures, MLP GANs under four losses, mode coverage.
+"""GAN fundamentals (notebook 00): 2-D Gaussian mixtures, MLP GANs under four losses, mode coverage,
+mode collapse and an 8×8-digits GAN.
 
-Submodules, bottom-up (every name below is re-exported here, ``from ganbook import fundamentals as F``):
+Submodules, bottom-up (every public name is re-exported here: ``from ganbook import fundamentals``):
 
 * :mod:`~ganbook.fundamentals.config` — :class:`FundamentalsConfig`, ``PROFILES`` (smoke / demo / paper);
-* :mod:`~ganbook.fundamentals.mixtures` — Ring8 and Grid25 (``MIXTURES``, methods.md §8.1) and the
-  mode-coverage metrics :func:`mode_coverage`, :func:`histogram_jsd`;
-* :mod:`~ganbook.fundamentals.training` — the MLP generator and discriminator, :func:`train_toy` under the
-  four losses, the frozen-D collapse, :func:`optimal_discriminator` and the saturation demo
-  :func:`generator_gradient_at_rejection` (all on one CPU thread);
-* :mod:`~ganbook.fundamentals.digits` — the 8×8 digits GAN and its classifier judge.
+* :mod:`~ganbook.fundamentals.data` — Ring8 and Grid25 (:class:`Mixture`, ``MIXTURES``) and scikit-learn's
+  8×8 digits (:func:`digits_file`, :func:`load_digits_split`);
+* :mod:`~ganbook.fundamentals.training` — the MLP generator and discriminator, :func:`train` under the four
+  losses (:class:`TrainedToy`), :func:`train_digits` (:class:`TrainedDigits`), the frozen-D collapse
+  :func:`collapse_against_frozen_d` and the saturation demo :func:`generator_gradient_at_rejection`
+  (all on one CPU thread);
+* :mod:`~ganbook.fundamentals.evaluation` — :func:`mode_coverage`, :func:`histogram_jsd`, :func:`evaluate`
+  (the four-loss table), :func:`optimal_discriminator`, :func:`digits_scores`, :func:`evaluate_digits`;
+* :mod:`~ganbook.fundamentals.figures` — the notebook's figures and its snapshot slider.
 """
 from __future__ import annotations
 
-# collapse_against_frozen_d and load_digits_split are outside __all__ (as before the split) but the notebook uses them
 from .config import PROFILES, FundamentalsConfig
-from .digits import DigitsGAN, digits_file, digits_scores, load_digits_split, train_digits  # noqa: F401
-from .mixtures import MIXTURES, Mixture, histogram_jsd, mode_coverage
-from .training import (MLPDiscriminator, MLPGenerator, ToyRun, collapse_against_frozen_d,  # noqa: F401
-                       generator_gradient_at_rejection, optimal_discriminator, train_toy)
+from .data import MIXTURES, Mixture, digits_file, load_digits_split
+from .evaluation import (digits_scores, evaluate, evaluate_digits, histogram_jsd, mode_coverage,
+                         optimal_discriminator)
+from .figures import (collapse_figure, digits_figure, draw_frame, loss_curves_figure, mixtures_figure,
+                      optimal_discriminator_figure, samples_by_loss, saturation_figure, snapshot_frames,
+                      snapshot_scrubber, snapshots_figure)
+from .training import (MLPDiscriminator, MLPGenerator, TrainedDigits, TrainedToy, collapse_against_frozen_d,
+                       generator_gradient_at_rejection, train, train_digits)
 
-__all__ = ["FundamentalsConfig", "PROFILES", "Mixture", "MIXTURES", "MLPGenerator", "MLPDiscriminator",
-           "ToyRun", "train_toy", "mode_coverage", "histogram_jsd", "optimal_discriminator", "DigitsGAN",
-           "train_digits", "digits_scores", "digits_file", "generator_gradient_at_rejection"]
+__all__ = ["FundamentalsConfig", "PROFILES",
+           "Mixture", "MIXTURES", "digits_file", "load_digits_split",
+           "MLPGenerator", "MLPDiscriminator", "TrainedToy", "train", "TrainedDigits", "train_digits",
+           "collapse_against_frozen_d", "generator_gradient_at_rejection",
+           "mode_coverage", "histogram_jsd", "evaluate", "optimal_discriminator", "digits_scores",
+           "evaluate_digits",
+           "mixtures_figure", "saturation_figure", "samples_by_loss", "loss_curves_figure",
+           "optimal_discriminator_figure", "collapse_figure", "snapshot_frames", "draw_frame", "snapshots_figure",
+           "snapshot_scrubber", "digits_figure"]

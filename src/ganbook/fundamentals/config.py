@@ -15,15 +15,15 @@ class FundamentalsConfig:
     batch_size: int = 256
     hidden: int = 128            # width of both MLPs (2 hidden layers)
     z_dim: int = 8
-    lr: float = 1e-3             # Adam, β = (0.5, 0.99) for G and D
+    learning_rate: float = 1e-3  # Adam, β = (0.5, 0.99) for G and D
     snapshot_every: int = 250    # training snapshots for the scrubber
     n_eval: int = 5000           # samples used for the metrics
     collapse_steps: int = 1000   # G-only steps against a frozen D (the collapse demo)
-    collapse_lr: float = 5e-3    # a bold G learning rate makes the collapse visible within seconds
+    collapse_learning_rate: float = 5e-3  # a bold G learning rate makes the collapse visible within seconds
     digits_steps: int = 3000     # the 8×8 digits GAN
     digits_batch: int = 64
     ema: float = 0.0             # >0: evaluate an exponential moving average of G (see train.TrainConfig)
-    lr_decay: bool = True        # anneal both learning rates linearly to 0 (sharpens the modes at the end)
+    learning_rate_decay: bool = True  # anneal both learning rates linearly to 0 (sharpens the modes at the end)
     amp: bool = False            # MLPs this small gain nothing from bf16
 
 

@@ -1,5 +1,6 @@
-"""MLP GANs on the 2-D mixtures: the models, training under the four losses, the frozen-D collapse,
-the optimal discriminator and the generator's gradient at rejection (the saturation demo).
+"""The MLP GANs of notebook 00: the models, :func:`train` on a 2-D mixture under one of the four losses,
+:func:`train_digits` on the 8×8 digits, the frozen-D collapse and the generator's gradient at rejection
+(the saturation demo).
 
 Everything here runs on one CPU thread: for 128-wide MLPs, OpenMP synchronisation costs more
 than it saves (and ~50× more when another process holds a core).
@@ -17,7 +18,7 @@ from ..losses.gan import discriminator_loss, generator_loss
 from ..runtime import torch_threads
 from ..train import TrainConfig, Trainer
 from .config import FundamentalsConfig
-from .mixtures import MIXTURES, Mixture, histogram_jsd, mode_coverage
+from .data import MIXTURES, Mixture, load_digits_split
 
 
 # ------------------------------------------------------------------------------------------- models
@@ -46,21 +47,21 @@ class MLPDiscriminator(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-# ----------------------------------------------------------------------------------------- training
+# ------------------------------------------------------------------------------- the 2-D mixtures
 @dataclass
-class ToyRun:
-    """A trained 2-D GAN with its history, snapshots and metrics."""
+class TrainedToy:
+    """A GAN trained on a 2-D mixture: its models, history and training snapshots."""
 
     mixture: Mixture
     loss: str
     G: MLPGenerator
     D: MLPDiscriminator
     history: dict
-    snapshots: list = field(default_factory=list)  # [(step, (n, 2) array)]
-    metrics: dict = field(default_factory=dict)
+    snapshots: list = field(default_factory=list)  # [(step, (n, 2) array)] of G on fixed latents
     seconds: float = 0.0
 
     def samples(self, n: int, seed: int = 1234) -> np.ndarray:
+        """``n`` generated points (n, 2) from latents drawn with ``seed``."""
         z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed))
         with torch.no_grad():
             return self.G(z.to(_device(self.G))).cpu().numpy()
@@ -81,8 +82,13 @@ def _adversarial_losses(kind: str, G: nn.Module, D: nn.Module):
 
 
 @torch_threads(1)  # MLPs this small run fastest on one thread
-def train_toy(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, seed: int = 0, device="cpu") -> ToyRun:
+def train(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, *, seed: int = 0,
+          device="cpu") -> TrainedToy:
     """Train an MLP GAN on a 2-D mixture with one of the four losses.
+
+    One D step per G step; Adam (``cfg.learning_rate``, β = (0.5, 0.99)) for both, annealed linearly
+    to 0 when ``cfg.learning_rate_decay``. G's samples on 1,000 fixed latents are kept every
+    ``cfg.snapshot_every`` steps (and at step 1).
 
     Args:
         mixture: "ring8", "grid25" or a :class:`Mixture`.
@@ -94,14 +100,14 @@ def train_toy(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, seed: 
     mix = MIXTURES[mixture] if isinstance(mixture, str) else mixture
     torch.manual_seed(seed)
     G, D = MLPGenerator(cfg.z_dim, cfg.hidden).to(device), MLPDiscriminator(2, cfg.hidden).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=(0.5, 0.99))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(0.5, 0.99))
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.learning_rate, betas=(0.5, 0.99))
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.learning_rate, betas=(0.5, 0.99))
     fixed_z = torch.randn(1000, cfg.z_dim, generator=torch.Generator().manual_seed(seed + 1)).to(device)
     snapshots = []
 
-    def sample(gen):
-        return {"real": mix.sample(cfg.batch_size, gen).to(device),
-                "z": torch.randn(cfg.batch_size, cfg.z_dim, generator=gen).to(device)}
+    def sample(rng):
+        return {"real": mix.sample(cfg.batch_size, rng).to(device),
+                "z": torch.randn(cfg.batch_size, cfg.z_dim, generator=rng).to(device)}
 
     def snapshot(trainer, step, logs):
         if step % cfg.snapshot_every == 0 or step == 1:
@@ -110,7 +116,7 @@ def train_toy(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, seed: 
 
     d_loss, g_loss = _adversarial_losses(loss, G, D)
     scheds = {}
-    if cfg.lr_decay:
+    if cfg.learning_rate_decay:
         scheds = {f"sched_{k}": torch.optim.lr_scheduler.LambdaLR(o, _LinearDecay(cfg.steps))
                   for k, o in (("g", opt_g), ("d", opt_d))}
     tr = Trainer(G, sample, TrainConfig(steps=cfg.steps, log_every=max(1, cfg.steps // 60), seed=seed,
@@ -118,15 +124,11 @@ def train_toy(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, seed: 
                  opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss, callbacks=[snapshot],
                  device=device, **scheds)
     history = tr.fit()
-    run = ToyRun(mix, loss, (tr.G_ema or G).eval(), D.eval(), history, snapshots, seconds=tr.seconds)
-    run.metrics = {**mode_coverage(run.samples(cfg.n_eval), mix),
-                   "jsd_hist": histogram_jsd(mix.sample(cfg.n_eval, torch.Generator().manual_seed(99)).numpy(),
-                                             run.samples(cfg.n_eval), mix.extent)}
-    return run
+    return TrainedToy(mix, loss, (tr.G_ema or G).eval(), D.eval(), history, snapshots, seconds=tr.seconds)
 
 
 class _LinearDecay:
-    """lr factor 1 → 0 over ``steps`` updates (a class, not a lambda, so checkpoints can hold it)."""
+    """Learning-rate factor 1 → 0 over ``steps`` updates (a class, not a lambda, so checkpoints can hold it)."""
 
     def __init__(self, steps: int):
         self.steps = max(1, steps)
@@ -136,15 +138,20 @@ class _LinearDecay:
 
 
 @torch_threads(1)  # MLPs this small run fastest on one thread
-def collapse_against_frozen_d(run: ToyRun, steps: int, lr: float = 1e-3, seed: int = 0) -> list:
-    """Keep training G while D is frozen (Goodfellow's "Helvetica scenario"); returns snapshots.
+def collapse_against_frozen_d(trained: TrainedToy, steps: int, learning_rate: float = 1e-3, *,
+                              seed: int = 0) -> list:
+    """Keep training G while D is frozen (Goodfellow's "Helvetica scenario").
 
     With D fixed, the best G puts all its mass where D is most fooled: mode collapse, shown directly.
+    ``trained`` is left as it was (G is copied).
+
+    Returns:
+        ``[(step, (1000, 2) samples)]`` on fixed latents at steps 0, steps/4, steps/2 and steps.
     """
-    G = copy.deepcopy(run.G).train().requires_grad_(True)
-    D = run.D.eval().requires_grad_(False)
+    G = copy.deepcopy(trained.G).train().requires_grad_(True)
+    D = trained.D.eval().requires_grad_(False)
     dev = _device(G)
-    opt = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.99))
+    opt = torch.optim.Adam(G.parameters(), lr=learning_rate, betas=(0.5, 0.99))
     fixed_z = torch.randn(1000, G.z_dim, generator=torch.Generator().manual_seed(seed + 1)).to(dev)
     with torch.no_grad():
         snaps = [(0, G(fixed_z).cpu().numpy())]
@@ -154,7 +161,7 @@ def collapse_against_frozen_d(run: ToyRun, steps: int, lr: float = 1e-3, seed: i
             with torch.no_grad():
                 snaps.append((step, G(fixed_z).cpu().numpy()))
 
-    tr = Trainer(G, lambda gen: {"z": torch.randn(256, G.z_dim, generator=gen).to(dev)},
+    tr = Trainer(G, lambda rng: {"z": torch.randn(256, G.z_dim, generator=rng).to(dev)},
                  TrainConfig(steps=steps, log_every=max(1, steps // 10), seed=seed, desc="frozen D"),
                  opt_g=opt, g_loss=lambda b: generator_loss("nonsaturating", D(G(b["z"]))), callbacks=[snap])
     tr.fit()
@@ -162,45 +169,28 @@ def collapse_against_frozen_d(run: ToyRun, steps: int, lr: float = 1e-3, seed: i
     return snaps
 
 
-# ------------------------------------------------------------------------- optimal D and saturation
-def optimal_discriminator(run: ToyRun, grid: np.ndarray, n: int = 4000, bandwidth: float | None = None):
-    """D*(x) = p_data / (p_data + p_g) on ``grid`` (..., 2), with p_g a Gaussian KDE of G's samples.
-
-    Returns (D*, the trained D's sigmoid output) on the grid.
-    """
-    from scipy.stats import gaussian_kde
-
-    pts = run.samples(n)
-    kde = gaussian_kde(pts.T, bw_method=bandwidth or 0.05)
-    flat = grid.reshape(-1, 2)
-    p_g = kde(flat.T).reshape(grid.shape[:-1])
-    p_d = run.mixture.density(grid)
-    d_star = p_d / np.maximum(p_d + p_g, 1e-30)
-    with torch.no_grad():
-        x = torch.as_tensor(flat, dtype=torch.float32, device=_device(run.D))
-        d_net = torch.sigmoid(run.D(x)).cpu().numpy().reshape(grid.shape[:-1])
-    return d_star, d_net
-
-
 @torch_threads(1)  # MLPs this small run fastest on one thread
 def generator_gradient_at_rejection(cfg: FundamentalsConfig, d_steps: int = 300, seed: int = 0) -> dict:
     """Train D alone against a fresh G until it rejects fakes, then measure G's gradient norm under
     the minimax and the non-saturating generator losses (the reason for the non-saturating trick).
+
+    Returns:
+        ``{"mean_D_of_fake", "grad_norm_minimax", "grad_norm_nonsaturating"}``.
     """
     mix = MIXTURES["ring8"]
     torch.manual_seed(seed)
     G, D = MLPGenerator(cfg.z_dim, cfg.hidden), MLPDiscriminator(2, cfg.hidden)
-    opt = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(0.5, 0.99))
-    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(D.parameters(), lr=cfg.learning_rate, betas=(0.5, 0.99))
+    rng = torch.Generator().manual_seed(seed)
     for _ in range(d_steps):
-        real, z = mix.sample(256, gen), torch.randn(256, cfg.z_dim, generator=gen)
+        real, z = mix.sample(256, rng), torch.randn(256, cfg.z_dim, generator=rng)
         with torch.no_grad():
             fake = G(z)
         loss = discriminator_loss("nonsaturating", D(real), D(fake))
         opt.zero_grad()
         loss.backward()
         opt.step()
-    z = torch.randn(1024, cfg.z_dim, generator=gen)
+    z = torch.randn(1024, cfg.z_dim, generator=rng)
     with torch.no_grad():
         out = {"mean_D_of_fake": float(torch.sigmoid(D(G(z))).mean())}
     for kind in ("minimax", "nonsaturating"):
@@ -208,6 +198,50 @@ def generator_gradient_at_rejection(cfg: FundamentalsConfig, d_steps: int = 300,
         generator_loss(kind, D(G(z))).backward()
         out[f"grad_norm_{kind}"] = float(torch.sqrt(sum((p.grad**2).sum() for p in G.parameters())))
     return out
+
+
+# ------------------------------------------------------------------------------------- 8×8 digits
+@dataclass
+class TrainedDigits:
+    """The 8×8 digits GAN: its models, history and training time."""
+
+    G: MLPGenerator
+    D: MLPDiscriminator
+    history: dict
+    seconds: float
+
+    def samples(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` generated digits (n, 8, 8) in grey levels 0..16, from latents drawn with ``seed``."""
+        z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed)).to(_device(self.G))
+        with torch.no_grad():
+            return ((self.G(z).clamp(-1, 1) + 1) * 8).reshape(n, 8, 8).cpu().numpy()  # back to 0..16
+
+
+@torch_threads(1)  # MLPs this small run fastest on one thread
+def train_digits(cfg: FundamentalsConfig, *, seed: int = 0, device="cpu") -> TrainedDigits:
+    """A small non-saturating MLP GAN (z 32 → 256 → 256 → 64, tanh) on the training split of the 8×8 digits.
+
+    Adam 2e-4, β = (0.5, 0.999); ``cfg.digits_steps`` steps of ``cfg.digits_batch`` images.
+    """
+    (x_train, _), _ = load_digits_split(seed)
+    data = torch.as_tensor(x_train / 8.0 - 1.0, dtype=torch.float32)  # 0..16 → [−1, 1]
+    torch.manual_seed(seed)
+    G = MLPGenerator(32, 256, 64)
+    G.net.append(nn.Tanh())
+    G, D = G.to(device), MLPDiscriminator(64, 256).to(device)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    def sample(rng):
+        idx = torch.randint(len(data), (cfg.digits_batch,), generator=rng)
+        return {"real": data[idx].to(device), "z": torch.randn(cfg.digits_batch, 32, generator=rng).to(device)}
+
+    d_loss, g_loss = _adversarial_losses("nonsaturating", G, D)
+    tr = Trainer(G, sample, TrainConfig(steps=cfg.digits_steps, log_every=max(1, cfg.digits_steps // 60),
+                                        seed=seed, desc="digits"),
+                 opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss, device=device)
+    hist = tr.fit()
+    return TrainedDigits(G.eval(), D.eval(), hist, tr.seconds)
 
 
 def _device(module: nn.Module) -> torch.device:

@@ -2,21 +2,33 @@
 
 Gu et al., "MedSRGAN", Multimedia Tools and Applications 79 (2020); the paper's protocol and our choices
 where it is silent are written out in :mod:`.config`. Built bottom-up, one concern per file:
-:mod:`.config` (profiles, CT window) → :mod:`.data` (training / test slices) → :mod:`.training`
-(RWMAN(P) → MedSRGAN, evaluation, export) → :mod:`.lesions` (detectability, false lesions) →
-:mod:`.figures` (widget, figures, conclusion).
+:mod:`.config` (profiles, CT window, compared methods) → :mod:`.data` (training / test slices) →
+:mod:`.training` (RWMAN(P) → MedSRGAN, export with model cards) → :mod:`.evaluation` (inference, per-slice
+outputs, PSNR / SSIM and sharpness) → :mod:`.lesions` (detectability, false lesions) → :mod:`.figures`
+(figures, widget, conclusion).
 """
-from ..losses import MEDSRGAN_CT, MEDSRGAN_MRI  # noqa: F401  (the notebook prints the loss presets as M.*)
 from .config import HU_WINDOW, METHODS, PROFILES, MedSRGANConfig, to_hu
 from .data import TrainingData, training_data
-from .figures import (BANNER, comparison_widget, conclusion, crop_box, hallucination_figure, lesion_figure,
-                      split_view)
+from .evaluation import evaluate, method_table, predictions, super_resolve
+from .figures import (BANNER, comparison_widget, conclusion, crop_box, crops_figure, ct_data_figure,
+                      hallucination_figure, lesion_figure, perception_distortion_figure, split_view, training_figure)
 from .lesions import (LesionStudy, cho_detectability, count_blobs, false_lesions, insert_lesions,
                       laguerre_gauss_channels, lesion_sites, lesion_study)
-from .training import SRRun, content_features, evaluate, predict, save_models, train_medsrgan, use_threads
+from .training import TrainedMedSRGAN, content_features, save_models, train, use_threads
 
-__all__ = ["MedSRGANConfig", "PROFILES", "HU_WINDOW", "TrainingData", "training_data", "content_features",
-           "SRRun", "train_medsrgan", "predict", "evaluate", "LesionStudy", "lesion_study", "insert_lesions",
-           "lesion_sites", "laguerre_gauss_channels", "cho_detectability", "count_blobs", "false_lesions",
-           "to_hu", "use_threads", "comparison_widget", "split_view", "save_models", "BANNER", "METHODS",
-           "crop_box", "hallucination_figure", "lesion_figure", "conclusion"]
+__all__ = [
+    # config
+    "MedSRGANConfig", "PROFILES", "HU_WINDOW", "METHODS", "to_hu",
+    # data
+    "TrainingData", "training_data",
+    # training
+    "TrainedMedSRGAN", "train", "content_features", "use_threads", "save_models",
+    # evaluation
+    "super_resolve", "method_table", "predictions", "evaluate",
+    # lesions
+    "LesionStudy", "lesion_study", "insert_lesions", "lesion_sites", "laguerre_gauss_channels",
+    "cho_detectability", "count_blobs", "false_lesions",
+    # figures
+    "BANNER", "ct_data_figure", "training_figure", "crop_box", "crops_figure", "hallucination_figure",
+    "perception_distortion_figure", "lesion_figure", "split_view", "comparison_widget", "conclusion",
+]

@@ -1,4 +1,4 @@
-"""MedSRGAN's protocol (notebook 01): run sizes and schedules, the CT window, the compared methods.
+"""MedSRGAN's protocol: run sizes and schedules, the CT window, the compared methods.
 
 Gu et al., "MedSRGAN: medical images super-resolution using generative adversarial networks", Multimedia
 Tools and Applications 79 (2020). The pieces already live in the library — the RWMAN generator and the
@@ -30,7 +30,7 @@ METHODS = ("bicubic", "RWMAN(P)", "MedSRGAN")
 
 @dataclass(frozen=True)
 class MedSRGANConfig:
-    """Sizes and schedule of one notebook-01 run (per modality where it says so).
+    """Sizes and schedule of one MedSRGAN run (per modality where it says so).
 
     Attributes:
         num_features, num_groups, num_blocks: RWMAN width, residual groups, RWMABs per group.
@@ -39,9 +39,9 @@ class MedSRGANConfig:
         d_features: width C of the pairwise discriminator's first block.
         lr_patch: LR training patch side (HR = 4×).
         batch_size: patches per step.
-        ct_psnr_steps, ct_gan_steps: RWMAN(P) steps (pixel MSE), then MedSRGAN steps on CT.
-        mr_psnr_steps, mr_gan_steps: the same on MRI.
-        lr: Adam learning rate (paper: 1e-4), β = (0.9, 0.999).
+        ct_pretrain_steps, ct_gan_steps: RWMAN(P) steps (pixel MSE), then MedSRGAN steps on CT.
+        mr_pretrain_steps, mr_gan_steps: the same on MRI.
+        learning_rate: Adam learning rate of G and D in both stages (paper: 1e-4), β = (0.9, 0.999).
         ct_halve_every, mr_halve_every: halve the learning rate every this many steps (paper: 50k / 20k).
         n_phantoms, phantom_size: procedural CT training slices added to the real training split.
         ct_data, mr_data: registry names of the training/test data (``luna16`` for the paper profile).
@@ -65,11 +65,11 @@ class MedSRGANConfig:
     d_features: int = 16
     lr_patch: int = 16
     batch_size: int = 16
-    ct_psnr_steps: int = 1500
+    ct_pretrain_steps: int = 1500
     ct_gan_steps: int = 200
-    mr_psnr_steps: int = 600
+    mr_pretrain_steps: int = 600
     mr_gan_steps: int = 100
-    lr: float = 5e-4
+    learning_rate: float = 5e-4
     ct_halve_every: int = 50_000
     mr_halve_every: int = 20_000
     n_phantoms: int = 16
@@ -88,16 +88,16 @@ class MedSRGANConfig:
 
 PROFILES = {
     "smoke": MedSRGANConfig(num_features=8, num_groups=1, num_blocks=1, d_features=4, batch_size=4,
-                            ct_psnr_steps=6, ct_gan_steps=3, mr_psnr_steps=4, mr_gan_steps=2, n_phantoms=2,
-                            phantom_size=128, lesion_contrasts=(40.0, 80.0), lesion_sites=8, lesion_realisations=1,
-                            amp=False),
+                            ct_pretrain_steps=6, ct_gan_steps=3, mr_pretrain_steps=4, mr_gan_steps=2,
+                            n_phantoms=2, phantom_size=128, lesion_contrasts=(40.0, 80.0), lesion_sites=8,
+                            lesion_realisations=1, amp=False),
     "demo": MedSRGANConfig(),
-    # The paper's sizes (methods.md §2, §8.2): 8 groups × 16 RWMABs × 64 channels, Adam 1e-4 halved every
-    # 50k (CT) / 20k (MRI) iterations, LUNA16 through the data registry. Iterations and batch are ours.
+    # The paper's sizes: 8 groups × 16 RWMABs × 64 channels, Adam 1e-4 halved every 50k (CT) / 20k (MRI)
+    # iterations, LUNA16 through the data registry. Iterations and batch are ours.
     "paper": MedSRGANConfig(num_features=64, num_groups=8, num_blocks=16, residual_interp=False, d_features=64,
-                            lr_patch=32,
-                            ct_psnr_steps=200_000, ct_gan_steps=200_000, mr_psnr_steps=80_000, mr_gan_steps=80_000,
-                            lr=1e-4, ct_data="luna16", max_train_slices=20_000, n_phantoms=0,
+                            lr_patch=32, ct_pretrain_steps=200_000, ct_gan_steps=200_000,
+                            mr_pretrain_steps=80_000, mr_gan_steps=80_000,
+                            learning_rate=1e-4, ct_data="luna16", max_train_slices=20_000, n_phantoms=0,
                             lesion_sites=24, lesion_realisations=8, threads=0),
 }
 

@@ -1,4 +1,5 @@
-"""What the notebook shows: the before/after widget, hallucination and lesion figures, the worded conclusion."""
+"""What the notebook shows: data and training figures, crops, hallucination, perception–distortion and lesion
+figures, the before/after widget, the worded conclusion."""
 from __future__ import annotations
 
 from typing import Mapping
@@ -9,7 +10,9 @@ from scipy import ndimage
 from ..data.degrade import average_pool
 from ..data.dicom import WINDOWS
 from .config import HU_WINDOW, METHODS, to_hu
+from .data import TrainingData
 from .lesions import LesionStudy
+from .training import TrainedMedSRGAN
 
 
 # ------------------------------------------------------------------------------------------- widget
@@ -68,6 +71,59 @@ def split_view(left: np.ndarray, right: np.ndarray, position: float, window, hu:
 
 
 # ------------------------------------------------------------------------------------------ figures
+def ct_data_figure(data: TrainingData):
+    """The first real and the last (phantom) CT training slice and the first two held-out slices, soft-tissue window."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
+    panels = [(data.train[0], "train: real slice"), (data.train[-1], "train: phantom"),
+              (data.test[0], f"test: {data.test_ids[0]}"), (data.test[1], f"test: {data.test_ids[1]}")]
+    for ax, (img, title) in zip(axes, panels):
+        ax.imshow(to_hu(img), cmap="gray", vmin=WINDOWS["soft_tissue"][0], vmax=WINDOWS["soft_tissue"][1])
+        ax.set_title(title, fontsize=8)
+        ax.axis("off")
+    return fig
+
+
+def training_figure(trained: Mapping[str, TrainedMedSRGAN]):
+    """Per modality: the pixel / content loss (log scale) and the adversarial losses against the step."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import loss_curves
+
+    fig, axes = plt.subplots(1, 2 * len(trained), figsize=(6 * len(trained), 2.8))
+    for k, (name, r) in enumerate(trained.items()):
+        loss_curves(axes[2 * k], r.history, ["pretrain", "content"], title=f"{name}: pixel / content loss")
+        axes[2 * k].set_yscale("log")
+        loss_curves(axes[2 * k + 1], r.history, ["loss_d", "adv"], title=f"{name}: adversarial (GAN phase)")
+    return fig
+
+
+def crops_figure(out: Mapping[str, np.ndarray], box: tuple[int, int, int], scores: Mapping[str, Mapping[str, float]],
+                 title: str, window: str):
+    """HR and every method's crop of one CT slice in a named reading window, with each method's mean PSNR."""
+    from ..sr.common import comparison_crops
+
+    lo, hi = WINDOWS[window]
+    fig = comparison_crops({k: to_hu(out[k]) for k in ("HR", *METHODS)}, [box], vmin=lo, vmax=hi,
+                           scale_text={m: f"{scores[m]['psnr']:.2f} dB (mean)" for m in METHODS}, panel=2.0)
+    fig.suptitle(f"{title}, {window.replace('_', ' ')} window [{lo:g}, {hi:g}] HU\n{BANNER}", fontsize=8)
+    return fig
+
+
+def perception_distortion_figure(scores: Mapping[str, Mapping[str, Mapping[str, float]]]):
+    """PSNR against ``hf_ratio`` per method, one panel per dataset (HR's ratio 1 dashed)."""
+    import matplotlib.pyplot as plt
+
+    from ..sr.common import perception_distortion_plot
+
+    fig, axes = plt.subplots(1, len(scores), figsize=(4 * len(scores), 3.2), squeeze=False)
+    for ax, (ds, s) in zip(axes[0], scores.items()):
+        perception_distortion_plot(ax, {m: (s[m]["hf_ratio"], s[m]["psnr"]) for m in METHODS}, marked=("bicubic",),
+                                   xlabel="high-frequency energy ratio to HR", reference_x=1.0, title=ds.upper())
+    return fig
+
+
 def crop_box(mask: np.ndarray, size: int) -> tuple[int, int, int]:
     """A (row, col, size) square centred on the mask's centre of mass, kept inside the image."""
     size = min(size, *mask.shape)

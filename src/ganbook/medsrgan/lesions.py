@@ -10,7 +10,8 @@ from scipy import ndimage
 from ..data.degrade import average_pool
 from .config import HU_WINDOW, MedSRGANConfig, to_hu
 from .data import TrainingData
-from .training import SRRun, _methods
+from .evaluation import method_table
+from .training import TrainedMedSRGAN
 
 
 def insert_lesions(image: np.ndarray, centres: Sequence[tuple[int, int]], radius: float, contrast: float) -> np.ndarray:
@@ -128,7 +129,7 @@ class LesionStudy:
 
     Attributes:
         contrasts: lesion contrasts (HU).
-        scores: scores[method][contrast] = {"auc", "dprime"}.
+        scores: scores[method][contrast] = {"auc", "dprime", "auc_se"}.
         false: false[method] = {"blobs", "invented", "lost"} summed over lesion-free test slices.
         examples: examples[method] = one lesion-present patch per contrast (HU), for the figure.
         n_present: lesion-present patches per contrast (as many absent).
@@ -142,19 +143,36 @@ class LesionStudy:
     n_present: int
     threshold_hu: float
 
+    def detectability(self) -> dict[str, dict[str, float]]:
+        """``{method: {metric: value}}``: AUC, d′ and the AUC's standard error at each contrast, then the mean AUC.
 
-def lesion_study(run: SRRun, data: TrainingData, cfg: MedSRGANConfig, *, seed: int = 0, device="cpu") -> LesionStudy:
+        Metric names: ``auc@<c>HU``, ``dprime@<c>HU``, ``auc_se@<c>HU`` per contrast (in that order), then
+        ``auc_mean`` over the contrasts.
+        """
+        table = {}
+        for method, by_contrast in self.scores.items():
+            row = {}
+            for c, fom in by_contrast.items():
+                row.update({f"auc@{c:g}HU": fom["auc"], f"dprime@{c:g}HU": fom["dprime"],
+                            f"auc_se@{c:g}HU": fom["auc_se"]})
+            row["auc_mean"] = float(np.mean([fom["auc"] for fom in by_contrast.values()]))
+            table[method] = row
+        return table
+
+
+def lesion_study(trained: TrainedMedSRGAN, data: TrainingData, cfg: MedSRGANConfig, *, seed: int = 0,
+                 device="cpu") -> LesionStudy:
     """Insert nodules of known contrast into held-out CT slices, degrade, super-resolve, and detect them.
 
     For each test slice and realisation, ``lesion_sites`` discs are added at random homogeneous
     soft-tissue sites and as many other sites stay lesion-free; the slice is average-pooled ×4 and
     super-resolved by each method ("HR" = the lesion image itself, no degradation). A channelised
     Hotelling observer (5 Laguerre–Gauss channels) reads 25×25 patches at the known sites. False
-    lesions: blobs at least half as strong as the weakest studied lesion, found in the SR of the
-    lesion-free slice but not in its HR.
+    lesions: blobs whose centre-surround contrast exceeds ``cfg.blob_threshold_hu``, found in the SR of
+    the lesion-free slice with no HR blob within 4 px (:func:`false_lesions`).
     """
     rng = np.random.default_rng([seed, 1])
-    methods = {"HR": None, **_methods(run, device)}
+    methods = {"HR": None, **method_table(trained, cfg, device=device)}
     half, radius = 12, cfg.lesion_radius_px
     channels = laguerre_gauss_channels(2 * half + 1, 3 * radius)
     to_unit = 1.0 / (HU_WINDOW[1] - HU_WINDOW[0])

@@ -1,0 +1,163 @@
+"""Notebook 00's figures and its snapshot slider; each function returns the figure (or widget) it draws.
+
+2-D samples are drawn with :func:`ganbook.plotting.points` (blue samples over orange mode markers).
+"""
+from __future__ import annotations
+
+from functools import partial
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+
+from ..plotting import image_grid, loss_curves, points
+from .data import MIXTURES, Mixture, load_digits_split
+from .evaluation import mode_coverage, optimal_discriminator
+from .training import TrainedDigits, TrainedToy
+
+
+def mixtures_figure(seed: int = 0, n: int = 2000):
+    """``n`` points of each mixture side by side, drawn in turn from one generator seeded with ``seed``."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(MIXTURES), figsize=(6, 3))
+    rng = torch.Generator().manual_seed(seed)
+    for ax, (name, mix) in zip(axes, MIXTURES.items()):
+        points(ax, mix.sample(n, rng).numpy(), extent=mix.extent, title=f"{name}: {len(mix.means)} modes")
+    return fig
+
+
+def saturation_figure(grads: Mapping[str, float]):
+    """Left: |∂loss/∂logit| of the two generator losses against D(G(z)). Right: G's gradient norms
+    measured at rejection (:func:`~ganbook.fundamentals.generator_gradient_at_rejection`'s output)."""
+    import matplotlib.pyplot as plt
+
+    s = np.logspace(-4, 0, 200)[:-1]
+    fig, axes = plt.subplots(1, 2, figsize=(8, 2.8))
+    axes[0].loglog(s, s, label=r"minimax: $|\partial \log(1-D)/\partial \ell| = D$")
+    axes[0].loglog(s, 1 - s, label=r"non-saturating: $|\partial \log D/\partial \ell| = 1-D$")
+    axes[0].set_xlabel("D(G(z))")
+    axes[0].set_ylabel("gradient magnitude w.r.t. the logit")
+    axes[0].legend(fontsize=7, frameon=False)
+    axes[1].bar(["minimax", "non-saturating"], [grads["grad_norm_minimax"], grads["grad_norm_nonsaturating"]],
+                color=["tab:red", "tab:green"])
+    axes[1].set_yscale("log")
+    axes[1].set_title(f"‖∇G‖ when mean D(G(z)) = {grads['mean_D_of_fake']:.1e}", fontsize=8)
+    return fig
+
+
+def samples_by_loss(trained: Mapping[str, Mapping[str, TrainedToy]], scores: Mapping[str, Mapping[str, dict]],
+                    n: int = 2000):
+    """One row per mixture, one column per loss: ``n`` samples titled with modes recovered and % HQ.
+
+    Args:
+        trained: ``{mixture: {loss: TrainedToy}}``.
+        scores: ``{mixture: evaluate(trained[mixture], cfg)}``.
+        n: samples drawn per panel.
+    """
+    import matplotlib.pyplot as plt
+
+    ncol = max(len(runs) for runs in trained.values())
+    fig, axes = plt.subplots(len(trained), ncol, figsize=(2.5 * ncol, 2.5 * len(trained)), squeeze=False)
+    for row, (mixture, runs) in zip(axes, trained.items()):
+        for ax, (loss, r) in zip(row, runs.items()):
+            m = scores[mixture][loss]
+            points(ax, r.samples(n), r.mixture.means, r.mixture.extent,
+                   f"{mixture} · {loss}\n{m['modes_recovered']}/{m['modes_total']} modes, "
+                   f"{m['high_quality_pct']:.0f}% HQ")
+    return fig
+
+
+def loss_curves_figure(trained: Mapping[str, TrainedToy]):
+    """D and G loss curves of each loss's run (``{loss: TrainedToy}`` on one mixture), side by side."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(trained), figsize=(2.75 * len(trained), 2.6))
+    for ax, (loss, r) in zip(np.atleast_1d(axes), trained.items()):
+        loss_curves(ax, r.history, ["loss_d", "loss_g"], title=f"{r.mixture.name} · {loss}")
+    return fig
+
+
+def optimal_discriminator_figure(trained: TrainedToy, resolution: int = 120, n: int = 2000):
+    """G's samples, D* = p_data / (p_data + p_g) and the trained D's sigmoid on a ``resolution``² grid."""
+    import matplotlib.pyplot as plt
+
+    mix = trained.mixture
+    lin = np.linspace(-mix.extent, mix.extent, resolution)
+    grid = np.stack(np.meshgrid(lin, lin, indexing="xy"), -1)
+    d_star, d_net = optimal_discriminator(trained, grid)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    points(axes[0], trained.samples(n), mix.means, mix.extent, "generator samples")
+    for ax, img, title in ((axes[1], d_star, "D* = p_data / (p_data + p_g)"), (axes[2], d_net, "trained D (sigmoid)")):
+        im = ax.imshow(img, origin="lower", extent=[lin[0], lin[-1], lin[0], lin[-1]], vmin=0, vmax=1, cmap="RdBu_r")
+        ax.scatter(*mix.means.T, s=10, c="k", marker="x", lw=0.8)
+        ax.set_title(title, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(im, ax=axes[1:], shrink=0.8)
+    return fig
+
+
+def collapse_figure(snapshots: Sequence, mixture: Mixture):
+    """The frozen-D snapshots (:func:`~ganbook.fundamentals.collapse_against_frozen_d`) side by side,
+    each titled with the modes it still recovers."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(snapshots), figsize=(2.6 * len(snapshots), 2.7))
+    for ax, (step, xy) in zip(np.atleast_1d(axes), snapshots):
+        m = mode_coverage(xy, mixture)
+        points(ax, xy, mixture.means, mixture.extent,
+               f"G-only step {step}: {m['modes_recovered']}/{len(mixture.means)} modes")
+    return fig
+
+
+# ---------------------------------------------------------------------------------- snapshots
+def snapshot_frames(trained: Mapping[str, TrainedToy]) -> list:
+    """Training snapshots regrouped by step: frame i is ``[(loss, step, samples), ...]`` over the runs
+    (``{loss: TrainedToy}``), for as many frames as the shortest run has snapshots."""
+    n_snap = min(len(r.snapshots) for r in trained.values())
+    return [[(loss, *r.snapshots[i]) for loss, r in trained.items()] for i in range(n_snap)]
+
+
+def draw_frame(fig, frame: Sequence, mixture: Mixture) -> None:
+    """Fill ``fig`` (a figure or subfigure) with one panel per run of a :func:`snapshot_frames` frame."""
+    axes = fig.subplots(1, len(frame))
+    for ax, (loss, step, xy) in zip(np.atleast_1d(axes), frame):
+        points(ax, xy, mixture.means, mixture.extent, f"{loss} · step {step}")
+
+
+def snapshots_figure(frames: Sequence, mixture: Mixture):
+    """Four frames (first, a third, two thirds, last) as rows of one figure: the slider on paper."""
+    import matplotlib.pyplot as plt
+
+    n = len(frames)
+    picks = sorted({0, n // 3, 2 * n // 3, n - 1})
+    fig = plt.figure(figsize=(10, 2.5 * len(picks)))
+    for row, sub in zip(picks, fig.subfigures(len(picks), 1)):
+        draw_frame(sub, frames[row], mixture)
+    return fig
+
+
+def snapshot_scrubber(frames: Sequence, mixture: Mixture):
+    """A slider over :func:`snapshot_frames` (an ipywidgets box to display)."""
+    from ..widgets import scrubber
+
+    return scrubber(frames, partial(draw_frame, mixture=mixture), labels=[f"step {f[0][1]}" for f in frames],
+                    description="snapshot")
+
+
+# ------------------------------------------------------------------------------------- 8×8 digits
+def digits_figure(trained: TrainedDigits, *, n: int = 500, seed: int = 0, shown: int = 64):
+    """The first ``shown`` of the held-out real digits and of ``n`` generated ones (latent seed ``seed``: the
+    draw :func:`~ganbook.fundamentals.evaluate_digits` judges), and the GAN's loss curves."""
+    import matplotlib.pyplot as plt
+
+    _, (x_test, _) = load_digits_split(seed)
+    fake = trained.samples(n, seed=seed)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1, 1, 1.2]})
+    image_grid(axes[0], x_test[:shown].reshape(-1, 8, 8), 8, vmin=0, vmax=16)
+    axes[0].set_title("real (held-out)", fontsize=8)
+    image_grid(axes[1], fake[:shown], 8, vmin=0, vmax=16)
+    axes[1].set_title("generated", fontsize=8)
+    loss_curves(axes[2], trained.history, ["loss_d", "loss_g"], title="digits GAN losses")
+    return fig
