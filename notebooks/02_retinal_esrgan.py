@@ -57,16 +57,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import ganbook
-from ganbook import retinal_esrgan as R
+from ganbook import retinal_esrgan
 from ganbook.data import load
 from ganbook.metrics import psnr
 from ganbook.models import VGGStyleDiscriminator, count_parameters, perceptual_backbone
-from ganbook.plotting import loss_curves
-from ganbook.sr.common import comparison_crops, peak_rss_increase, perception_distortion_plot
+from ganbook.sr.common import peak_rss_increase
 
 run = ganbook.start("02_retinal_esrgan", profile=profile, seed=seed, device=device, interactive=interactive,
                     pretrain_steps=pretrain_steps, gan_steps=gan_steps, vgg19_weights=vgg19_weights)
-cfg = run.configure(R.PROFILES, pretrain_steps=pretrain_steps, gan_steps=gan_steps)
+cfg = run.configure(retinal_esrgan.PROFILES)
 print(run)
 print(cfg)
 
@@ -81,22 +80,15 @@ print(cfg)
 #   **baseline**: bicubic interpolation back up.
 
 # %%
-train_images = R.training_images(cfg, seed=seed)
-held_out = R.test_images(cfg)
-for name, sha in R.data_sources(cfg).items():
+train_images = retinal_esrgan.training_images(cfg, seed=seed)
+held_out = retinal_esrgan.test_images(cfg)
+for name, sha in retinal_esrgan.data_sources(cfg).items():
     run.add_data(name, sha)
 for split, items in (("train", train_images), ("test ", held_out)):
     for item in items:
         print(f"{split} {item.name}: {item.image.shape}")
 
-fig, axes = plt.subplots(1, 4, figsize=(11, 2.8))
-for ax, item, title in zip(axes, [train_images[0], train_images[-1], held_out[0], held_out[-1]],
-                           ["train: photo, upper band", "train: phantom", "test: photo, lower band",
-                            "test: microaneurysms (green)"]):
-    im = item.image
-    ax.imshow(np.moveaxis(im, 0, -1) if im.ndim == 3 else im, cmap="gray")
-    ax.set_title(title, fontsize=8)
-    ax.axis("off")
+fig = retinal_esrgan.data_overview(train_images, held_out)
 run.save_figure(fig, "data")
 plt.show()
 
@@ -118,10 +110,10 @@ plt.show()
 # judging whole HR patches; ours is sized to the training patch.
 
 # %%
-G_shape = R.build_generator(cfg)
-paper_cfg = R.PROFILES["paper"]
+G_shape = retinal_esrgan.build_generator(cfg)
+paper_cfg = retinal_esrgan.PROFILES["paper"]
 print(f"generator  {cfg.num_features=} {cfg.num_blocks=}: {count_parameters(G_shape):,} parameters "
-      f"(paper size nf64 nb23: {count_parameters(R.build_generator(paper_cfg)):,})")
+      f"(paper size nf64 nb23: {count_parameters(retinal_esrgan.build_generator(paper_cfg)):,})")
 D_shape = VGGStyleDiscriminator(num_features=cfg.d_features, patch_size=cfg.lr_patch * cfg.scale)
 print(f"discriminator for {cfg.lr_patch * cfg.scale}² patches: {count_parameters(D_shape):,} parameters")
 
@@ -136,11 +128,9 @@ print(f"discriminator for {cfg.lr_patch * cfg.scale}² patches: {count_parameter
 # (ESRGAN's HR patch), batch 16, flips and transposes; bf16 autocast + channels-last on the CPU.
 
 # %%
-sample = R.make_sampler(train_images, cfg, device=run.device)
-G_psnr, hist_psnr = R.train_psnr(sample, cfg, seed=seed, device=run.device,
-                                 checkpoint_dir=run.checkpoint_dir / "train_stage1" if cfg.checkpoint_every else None)
-fig, ax = plt.subplots(figsize=(5, 2.6))
-loss_curves(ax, hist_psnr, ["pretrain"], title="stage 1: L1 loss")
+sample = retinal_esrgan.make_sampler(train_images, cfg, device=run.device)
+trained = retinal_esrgan.train_psnr(sample, cfg, seed=seed, device=run.device, checkpoint_dir=run.checkpoint_dir)
+fig = retinal_esrgan.psnr_stage_losses(trained)
 run.save_figure(fig, "stage1_loss")
 plt.show()
 
@@ -171,11 +161,9 @@ vgg19_weights = ganbook.models.vgg.vgg19_weights(vgg19_weights)  # None: none gi
 backbone = perceptual_backbone(vgg19_weights, ("conv5_4",))
 print(backbone.message.replace(str(vgg19_weights), "the VGG-19 file") if vgg19_weights else backbone.message)
 
-G_gan, D, hist_gan = R.train_gan(G_psnr, sample, cfg, backbone.model, seed=seed, device=run.device,
-                                 checkpoint_dir=run.checkpoint_dir / "train_stage2" if cfg.checkpoint_every else None)
-fig, axes = plt.subplots(1, 2, figsize=(9, 2.6))
-loss_curves(axes[0], hist_gan, ["loss_d", "adv"], title="stage 2: D loss and G's RaGAN term")
-loss_curves(axes[1], hist_gan, ["percep", "l1"], title="stage 2: content terms")
+trained = retinal_esrgan.train_gan(trained, sample, cfg, backbone.model, seed=seed, device=run.device,
+                                   checkpoint_dir=run.checkpoint_dir)
+fig = retinal_esrgan.gan_stage_losses(trained)
 run.save_figure(fig, "stage2_losses")
 plt.show()
 
@@ -188,13 +176,12 @@ plt.show()
 # sharp (smoother than blending the two *images*, which just overlays blur and noise).
 
 # %%
-models = {"RRDB(P)": G_psnr, "ESRGAN": G_gan}
-models.update({R.alpha_name(a): R.interpolated(G_psnr, G_gan, a) for a in cfg.alphas})
-ev = R.evaluate_all(held_out, models, cfg.scale, device=run.device)
-for dataset, methods in ev.metrics.items():
-    for method, values in methods.items():
-        for metric, value in values.items():
-            run.metric("fundus_sr_x4", dataset, "test", method, metric, value)
+models = retinal_esrgan.generators(trained, cfg.alphas)  # RRDB(P), ESRGAN, then one per alpha
+test_sets = retinal_esrgan.by_dataset(held_out)  # the photo's lower band, the microaneurysm crop
+scores = {dataset: retinal_esrgan.evaluate(images, models, cfg, device=run.device)
+          for dataset, images in test_sets.items()}
+for dataset, dataset_scores in scores.items():
+    run.record("fundus_sr_x4", dataset, "test", dataset_scores)
 print(run.table("fundus_sr_x4", digits=3))
 
 # %% [markdown]
@@ -212,14 +199,7 @@ print(run.table("fundus_sr_x4", digits=3))
 # offline.
 
 # %%
-main = next(iter(ev.metrics))
-sweep = ["RRDB(P)"] + [R.alpha_name(a) for a in cfg.alphas] + ["ESRGAN"]
-fig, axes = plt.subplots(1, len(ev.metrics), figsize=(5 * len(ev.metrics), 3.4), squeeze=False)
-for ax, (dataset, methods) in zip(axes[0], ev.metrics.items()):
-    pts = {m: (methods[m]["grad_ratio"], methods[m]["psnr"]) for m in ["bicubic"] + sweep}
-    perception_distortion_plot(ax, pts, marked=("bicubic", "RRDB(P)"), curve=sweep,
-                               xlabel="sharpness: gradient ratio SR / HR (green channel)",
-                               reference_x=1.0, title=f"{dataset}: perception-distortion over alpha")
+fig = retinal_esrgan.perception_distortion(scores, cfg.alphas)
 run.save_figure(fig, "perception_distortion")
 plt.show()
 
@@ -230,23 +210,18 @@ plt.show()
 # other eye (32-px windows around each detected lesion).
 
 # %%
-shown = ["bicubic", "RRDB(P)", *[R.alpha_name(a) for a in cfg.alphas], "ESRGAN"]
-r0, c0 = R.vessel_box(ev.hr[main], ev.mask[main], 64)
-fig = comparison_crops({"HR": ev.hr[main], **{m: ev.sr[main][m] for m in shown}}, [(r0, c0, 64)],
-                       scale_text={m: f"{ev.metrics[main][m]['psnr']:.2f} dB" for m in shown})
+main = next(iter(test_sets))  # the held-out photo
+photo = retinal_esrgan.predict(test_sets[main][0], models, cfg, device=run.device)
+box = (*retinal_esrgan.vessel_box(photo.hr, photo.mask, 64), 64)
+fig = retinal_esrgan.vessel_crops(photo, scores[main], cfg.alphas, box)
 run.save_figure(fig, "crops_vessels")
 plt.show()
 
-ma_hr = ev.hr["microaneurysms"]
-boxes = [(int(np.clip(r - 16, 0, ma_hr.shape[0] - 32)), int(np.clip(c - 16, 0, ma_hr.shape[1] - 32)), 32)
-         for r, c, _ in ev.blobs["microaneurysms"]] or [(0, 0, ma_hr.shape[0])]
-ma_metrics = ev.metrics["microaneurysms"]
-fig = comparison_crops({"HR": ma_hr, **{m: ev.sr["microaneurysms"][m] for m in shown}}, boxes,
-                       scale_text={m: f"MA contrast x{ma_metrics[m].get('ma_contrast_ratio', float('nan')):.2f}"
-                                   for m in shown})
+lesions = retinal_esrgan.predict(test_sets["microaneurysms"][0], models, cfg, device=run.device)
+fig = retinal_esrgan.microaneurysm_crops(lesions, scores["microaneurysms"], cfg.alphas)
 run.save_figure(fig, "crops_microaneurysms")
 plt.show()
-print(f"microaneurysms detected in the HR crop: {len(ev.blobs['microaneurysms'])}")
+print(f"microaneurysms detected in the HR crop: {len(lesions.blobs)}")
 
 # %% [markdown]
 # ### The α slider
@@ -254,25 +229,9 @@ print(f"microaneurysms detected in the HR crop: {len(ev.blobs['microaneurysms'])
 # Drag α from 0 (RRDB(P)) to 1 (ESRGAN) and watch vessel edges and lesions. (Under papermill the
 # crops above are the saved figures.)
 
-# %%
-alphas = [0.0, *cfg.alphas, 1.0]
-frames = [ev.sr[main]["RRDB(P)" if a == 0 else "ESRGAN" if a == 1 else R.alpha_name(a)] for a in alphas]
-
-
-def draw_alpha(fig, sr):
-    ax = fig.subplots(1, 2)
-    for a, im, title in ((ax[0], ev.hr[main], "HR"), (ax[1], sr, "SR")):
-        a.imshow(np.moveaxis(im, 0, -1)[r0:r0 + 64, c0:c0 + 64])
-        a.set_title(title, fontsize=8)
-        a.axis("off")
-
-
 # %% tags=["nbval-ignore-output"]
 if run.interactive:
-    from ganbook.widgets import scrubber
-
-    display(scrubber(frames, draw_alpha, labels=[f"alpha = {a:g}" for a in alphas], description="alpha",
-                     figsize=(6, 3)))
+    display(retinal_esrgan.alpha_slider(photo, cfg.alphas, box))
 
 # %% [markdown]
 # ## 8 · "In small parts": tiled full-resolution inference
@@ -288,16 +247,18 @@ if run.interactive:
 
 # %%
 full = load("retina", "all")
-hr_full, lr_full = R.degrade(full.images[0], cfg.scale)
+hr_full, lr_full = retinal_esrgan.degrade(full.images[0], cfg.scale)
 # tiled first: a later, larger allocation would hide its memory rise inside memory already taken
-tiled, rise_tiled = peak_rss_increase(lambda: R.super_resolve(G_psnr, lr_full, device=run.device, tile=cfg.tile,
-                                                              overlap=cfg.overlap, batch_size=1))
-one_shot, rise_one = peak_rss_increase(lambda: R.super_resolve(G_psnr, lr_full, device=run.device))
+tiled, rise_tiled = peak_rss_increase(lambda: retinal_esrgan.super_resolve(trained.psnr_model, lr_full, cfg,
+                                                                           device=run.device, tile=cfg.tile))
+one_shot, rise_one = peak_rss_increase(lambda: retinal_esrgan.super_resolve(trained.psnr_model, lr_full, cfg,
+                                                                            device=run.device))
 diff = float(np.abs(tiled - one_shot).max())
 print(f"LR {lr_full.shape[1:]} -> SR {tiled.shape[1:]}, tiles of {cfg.tile} LR px, overlap {cfg.overlap}: "
-      f"tiled == one-shot within {R.TILED_TOLERANCE}: {diff <= R.TILED_TOLERANCE}")
+      f"tiled == one-shot within {retinal_esrgan.TILED_TOLERANCE}: {diff <= retinal_esrgan.TILED_TOLERANCE}")
 fov_full = np.broadcast_to(full.masks[0][:hr_full.shape[1], :hr_full.shape[2]], hr_full.shape)
-print(f"whole photo, PSNR in the FOV: bicubic {psnr(hr_full, R.bicubic(lr_full, cfg.scale), 1.0, fov_full):.2f} dB, "
+bicubic_full = retinal_esrgan.bicubic(lr_full, cfg.scale)
+print(f"whole photo, PSNR in the FOV: bicubic {psnr(hr_full, bicubic_full, 1.0, fov_full):.2f} dB, "
       f"RRDB(P) tiled {psnr(hr_full, tiled, 1.0, fov_full):.2f} dB (both bands: includes the training band)")
 
 # %% tags=["nbval-ignore-output"]
@@ -312,12 +273,8 @@ print(f"peak memory rise: tiled (1 tile at a time) {rise_tiled:.0f} MiB, one-sho
 # metrics) under `reports/checkpoints/02_retinal_esrgan/<profile>/`.
 
 # %%
-data_text = f"{cfg.train_sets} train split(s) at working scale 1/2 + {cfg.phantoms} fundus phantoms"
-for method, model in models.items():
-    m = ev.metrics[main]
-    path = R.save_model(run.checkpoint_dir, model, method, data=data_text, profile=run.profile,
-                        metrics={"psnr": m[method]["psnr"], "ssim": m[method]["ssim"],
-                                 "bicubic_psnr": m["bicubic"]["psnr"]})
+paths = retinal_esrgan.save_models(run.checkpoint_dir, trained, cfg, scores=scores[main], profile=run.profile)
+for method, path in zip(models, paths):
     print(f"saved {method} -> {path.name}")
 
 # %% [markdown]

@@ -11,7 +11,7 @@ axis is cropped so that ×2 tiles it). ``--input hr`` feeds the 197x233x189 volu
 randomly initialised generator of the demo size is used. Prints one JSON line: wall seconds of the
 inference, process CPU seconds, and peak resident memory of the whole process (MiB). Run it alone,
 under the shared CPU lock: ``flock /tmp/ganbook_cpu.lock python scripts/bench_volume_sr.py``.
-Targets (issue 6): <= 90 s and <= 3 GB on 2 cores.
+Targets: <= 90 s and <= 3 GB on 2 cores (a Binder-sized machine).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import torch
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from ganbook import brain3d as B
+    from ganbook import brain3d
     from ganbook.data import load
     from ganbook.data.degrade import crop_to_multiple
     from ganbook.runtime import peak_rss_mb
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    cfg = B.PROFILES["demo"]
+    cfg = brain3d.PROFILES["demo"]
     cfg = dataclasses.replace(cfg, tile=args.tile or cfg.tile, overlap=args.overlap if args.overlap is not None
                               else cfg.overlap, tile_batch=args.tile_batch or cfg.tile_batch, amp=not args.fp32)
     if args.checkpoint:
@@ -54,13 +54,13 @@ def main(argv: list[str] | None = None) -> dict:
             raise SystemExit(f"{args.checkpoint}: a {card.spatial_dims}-D model; this benchmark needs a 3-D one")
         cfg = dataclasses.replace(cfg, scale=card.scale)
     else:
-        model = B.build_generator(cfg).eval()
+        model = brain3d.build_generator(cfg).eval()
     volume = np.asarray(load("mni152_t1", "all").images[0], np.float32)  # 197x233x189
-    lr = volume if args.input == "hr" else B.degrade_volume(crop_to_multiple(volume, cfg.scale, 3), "blur_nearest",
+    lr = volume if args.input == "hr" else brain3d.degrade_volume(crop_to_multiple(volume, cfg.scale, 3), "blur_nearest",
                                                             cfg.scale, cfg.sigma)
     rss_before = peak_rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
-    sr = B.super_resolve(model, lr, cfg)  # window: the percentiles of lr
+    sr = brain3d.super_resolve(model, lr, cfg)  # window: the percentiles of lr
     result = {"lr_shape": list(lr.shape), "sr_shape": list(sr.shape), "threads": args.threads,
               "tile": cfg.tile, "overlap": cfg.overlap, "tile_batch": cfg.tile_batch, "bf16": cfg.amp,
               "wall_s": round(time.perf_counter() - t0, 1), "cpu_s": round(time.process_time() - c0, 1),

@@ -1,8 +1,8 @@
-"""Microaneurysm detection / contrast and the per-image evaluation of notebook 02."""
+"""Microaneurysm detection / contrast, the per-image scores and the per-dataset evaluation of notebook 02."""
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from ganbook import retinal_esrgan as R
+from ganbook import retinal_esrgan
 
 
 def _scene():
@@ -14,22 +14,47 @@ def _scene():
 
 
 def test_microaneurysm_detector_finds_the_dot_and_ignores_the_vessel():
-    blobs = R.find_microaneurysms(_scene())
+    blobs = retinal_esrgan.find_microaneurysms(_scene())
     assert len(blobs) == 1
     assert abs(blobs[0, 0] - 25) <= 1 and abs(blobs[0, 1] - 30) <= 1
 
 
 def test_blurring_lowers_microaneurysm_contrast():
     img = _scene()
-    blobs = R.find_microaneurysms(img)
-    assert R.microaneurysm_contrast(gaussian_filter(img, 2), blobs) < 0.7 * R.microaneurysm_contrast(img, blobs)
+    blobs = retinal_esrgan.find_microaneurysms(img)
+    blurred = retinal_esrgan.microaneurysm_contrast(gaussian_filter(img, 2), blobs)
+    assert blurred < 0.7 * retinal_esrgan.microaneurysm_contrast(img, blobs)
 
 
-def test_evaluate_scores_bicubic_below_the_reference_on_every_measure():
+def test_image_scores_put_bicubic_below_the_reference_on_every_measure():
     from ganbook.data.fundus_phantom import fundus_phantom
 
     p = fundus_phantom(128, 0)
-    hr, lr = R.degrade(p.image, 4)
-    m = R.evaluate(hr, R.bicubic(lr, 4), p.fov_mask)
+    hr, lr = retinal_esrgan.degrade(p.image, 4)
+    m = retinal_esrgan.image_scores(hr, retinal_esrgan.bicubic(lr, 4), p.fov_mask)
     assert set(m) == {"psnr", "ssim", "vessel_corr", "grad_ratio"}
     assert 15 < m["psnr"] < 60 and m["ssim"] < 1 and m["vessel_corr"] < 1 and m["grad_ratio"] < 1
+
+
+def test_evaluate_averages_per_method_and_measures_microaneurysm_contrast_only_where_found(smoke_cfg):
+    import torch
+
+    from ganbook.data.fundus_phantom import fundus_phantom
+
+    torch.manual_seed(0)
+    model = retinal_esrgan.build_generator(smoke_cfg).eval()
+    p = fundus_phantom(64, 0)
+    phantom = retinal_esrgan.FundusImage("fundus_phantom:0", p.image, p.fov_mask)
+    dots = retinal_esrgan.FundusImage("microaneurysms:synthetic", _scene().astype(np.float32), np.ones((80, 80), bool))
+    assert list(retinal_esrgan.by_dataset([phantom, dots, phantom])) == ["fundus_phantom", "microaneurysms"]
+    scores = retinal_esrgan.evaluate([phantom], {"RRDB(P)": model}, smoke_cfg)
+    assert list(scores) == ["bicubic", "RRDB(P)"]
+    assert list(scores["bicubic"]) == ["psnr", "ssim", "vessel_corr", "grad_ratio"]
+    hr, lr = retinal_esrgan.degrade(p.image, 4)
+    assert scores["bicubic"] == retinal_esrgan.image_scores(hr, retinal_esrgan.bicubic(lr, 4), p.fov_mask)
+    sr = retinal_esrgan.super_resolve(model, lr, smoke_cfg)
+    assert scores["RRDB(P)"] == retinal_esrgan.image_scores(hr, sr, p.fov_mask)
+    pred = retinal_esrgan.predict(dots, {"RRDB(P)": model}, smoke_cfg)
+    assert len(pred.blobs) == 1 and list(pred.sr) == ["bicubic", "RRDB(P)"]
+    dot_scores = retinal_esrgan.evaluate([dots], {"RRDB(P)": model}, smoke_cfg)
+    assert 0 < dot_scores["bicubic"]["ma_contrast_ratio"] < 1

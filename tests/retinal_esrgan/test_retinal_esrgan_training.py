@@ -6,20 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook import retinal_esrgan as R
+from ganbook import retinal_esrgan
 from ganbook.data import DataError
 from ganbook.models.vgg import IdentityFeatures
 from ganbook.sr.export import load_sr_model
 
-TINY = dataclasses.replace(R.PROFILES["smoke"], pretrain_steps=3, gan_steps=2, lr_patch=8, batch_size=2,
+TINY = dataclasses.replace(retinal_esrgan.PROFILES["smoke"], pretrain_steps=3, gan_steps=2, lr_patch=8, batch_size=2,
                            phantoms=0, amp=True)
-
-
-def _phantom_pool():
-    from ganbook.data.fundus_phantom import fundus_phantom
-
-    p = fundus_phantom(64, 0)
-    return [R.FundusImage("phantom", p.image, p.fov_mask)]
 
 
 def _finite(history):
@@ -27,11 +20,15 @@ def _finite(history):
                if v is not None)
 
 
-def test_stage1_then_stage2_train_and_stage2_leaves_the_psnr_model_untouched():
-    sample = R.make_sampler(_phantom_pool(), TINY)
-    g_psnr, h1 = R.train_psnr(sample, TINY, seed=0)
+def test_stage1_then_stage2_train_and_stage2_leaves_the_psnr_model_untouched(phantom_pool):
+    sample = retinal_esrgan.make_sampler(phantom_pool, TINY)
+    stage1 = retinal_esrgan.train_psnr(sample, TINY, seed=0)
+    g_psnr, h1 = stage1.psnr_model, stage1.psnr_history
+    assert stage1.gan_model is None and stage1.seconds > 0
     before = {k: v.clone() for k, v in g_psnr.state_dict().items()}
-    g_gan, d, h2 = R.train_gan(g_psnr, sample, TINY, IdentityFeatures(), seed=0)
+    trained = retinal_esrgan.train_gan(stage1, sample, TINY, IdentityFeatures(), seed=0)
+    g_gan, d, h2 = trained.gan_model, trained.discriminator, trained.gan_history
+    assert trained.psnr_model is g_psnr and trained.seconds > stage1.seconds
     assert _finite(h1) and _finite(h2)
     assert h1["phase"][-1] == "pretrain" and {"loss_d", "adv", "percep", "l1"} <= set(h2)
     assert all(torch.equal(before[k], v) for k, v in g_psnr.state_dict().items())
@@ -40,47 +37,71 @@ def test_stage1_then_stage2_train_and_stage2_leaves_the_psnr_model_untouched():
     assert not g_psnr.training and not g_gan.training
 
 
-def test_l1_stage_lowers_the_loss_on_phantom_patches():
-    cfg = dataclasses.replace(TINY, pretrain_steps=40, lr_psnr=1e-3, batch_size=4)
-    _, hist = R.train_psnr(R.make_sampler(_phantom_pool(), cfg), cfg, seed=0)
+def test_train_runs_both_stages_as_the_stage_functions_do(phantom_pool):
+    sample = retinal_esrgan.make_sampler(phantom_pool, TINY)
+    both = retinal_esrgan.train(sample, TINY, IdentityFeatures(), seed=0)
+    staged = retinal_esrgan.train_gan(retinal_esrgan.train_psnr(sample, TINY, seed=0), sample, TINY,
+                                      IdentityFeatures(), seed=0)
+    for a, b in ((both.psnr_model, staged.psnr_model), (both.gan_model, staged.gan_model)):
+        assert all(torch.equal(v, b.state_dict()[k]) for k, v in a.state_dict().items())
+    assert both.gan_history["l1"] == staged.gan_history["l1"]
+    models = retinal_esrgan.generators(both, (0.25, 0.5))
+    assert list(models) == ["RRDB(P)", "ESRGAN", "ESRGAN(alpha=0.25)", "ESRGAN(alpha=0.5)"]
+    assert models["RRDB(P)"] is both.psnr_model and models["ESRGAN"] is both.gan_model
+
+
+def test_l1_stage_lowers_the_loss_on_phantom_patches(phantom_pool):
+    cfg = dataclasses.replace(TINY, pretrain_steps=40, learning_rate=1e-3, batch_size=4)
+    hist = retinal_esrgan.train_psnr(retinal_esrgan.make_sampler(phantom_pool, cfg), cfg, seed=0).psnr_history
     losses = [v for v in hist["pretrain"] if v is not None]
     assert np.mean(losses[-2:]) < losses[0]
 
 
 def test_saved_checkpoint_reloads_with_a_fundus_model_card_and_identical_output(tmp_path):
     torch.manual_seed(0)
-    model = R.build_generator(TINY).eval()
+    model = retinal_esrgan.build_generator(TINY).eval()
     torch.nn.init.normal_(model.conv_last.weight, std=0.05)  # not the zero-initialised bicubic identity
-    path = R.save_model(tmp_path, model, "ESRGAN(alpha=0.2)", data="test", metrics={"psnr": 30.0}, profile="smoke")
+    gan = retinal_esrgan.build_generator(TINY).eval()
+    torch.nn.init.normal_(gan.conv_last.weight, std=0.05)
+    trained = retinal_esrgan.TrainedESRGAN(model, {}, gan_model=gan)
+    cfg = dataclasses.replace(TINY, alphas=(0.2,))
+    model = retinal_esrgan.generators(trained, cfg.alphas)["ESRGAN(alpha=0.2)"]  # the model saved as below
+    scores = {"bicubic": {"psnr": 28.0}, "RRDB(P)": {"psnr": 29.0, "ssim": 0.8}, "ESRGAN": {"psnr": 29.5, "ssim": 0.8},
+              "ESRGAN(alpha=0.2)": {"psnr": 30.0, "ssim": 0.9}}
+    paths = retinal_esrgan.save_models(tmp_path, trained, cfg, scores=scores, profile="smoke", data="test")
+    assert [p.name for p in paths] == ["rrdb_p.json", "esrgan.json", "esrgan_alpha02.json"]
+    path = paths[2]
     assert path.name == "esrgan_alpha02.json"
     loaded, card = load_sr_model(path)
     assert (card.modality, card.degradation, card.spatial_dims, card.scale) == ("fundus", "bicubic", 2, 4)
     assert card.intensity == {"kind": "range", "low": 0, "high": 1}
-    assert card.method == "ESRGAN(alpha=0.2)" and card.model == "rrdbnet" and card.metrics == {"psnr": 30.0}
+    assert card.method == "ESRGAN(alpha=0.2)" and card.model == "rrdbnet"
+    assert card.metrics == {"psnr": 30.0, "ssim": 0.9, "bicubic_psnr": 28.0} and card.data == "test"
     x = torch.rand(1, 3, 12, 12)
     with torch.no_grad():
         assert torch.equal(model(x), loaded(x))
 
 
-def test_profiles_match_the_issue_and_paper_sizes():
-    demo, paper = R.PROFILES["demo"], R.PROFILES["paper"]
+def test_profiles_match_esrgans_sizes():
+    demo, paper = retinal_esrgan.PROFILES["demo"], retinal_esrgan.PROFILES["paper"]
     assert (paper.num_features, paper.num_blocks, paper.growth) == (64, 23, 32)
     assert (paper.lr_patch * paper.scale, paper.batch_size) == (128, 16)
-    assert (paper.lr_psnr, paper.lr_gan, paper.ema, paper.schedule) == (2e-4, 1e-4, 0.999, "paper")
+    assert (paper.learning_rate, paper.gan_learning_rate, paper.ema, paper.schedule) == (2e-4, 1e-4, 0.999, "paper")
     assert set(paper.train_sets.split(",")) == {"drive", "stare", "chase_db1"}
     assert demo.scale == 4 and demo.amp and "retina" in demo.train_sets
     assert demo.residual_interp and not paper.residual_interp  # paper: ESRGAN's generator, no bicubic skip
-    assert not R.build_generator(paper).config.residual_interp and R.build_generator(demo).config.residual_interp
+    assert not retinal_esrgan.build_generator(paper).config.residual_interp
+    assert retinal_esrgan.build_generator(demo).config.residual_interp
 
 
 def test_paper_profile_without_drive_says_how_to_import_it():
     with pytest.raises(DataError, match="data import drive"):
-        R.training_images(R.PROFILES["paper"])
+        retinal_esrgan.training_images(retinal_esrgan.PROFILES["paper"])
 
 
 def test_training_pool_is_the_upper_band_plus_phantoms_and_tests_never_overlap_it():
-    cfg = dataclasses.replace(R.PROFILES["smoke"], phantoms=2, phantom_size=64)
-    pool, held = R.training_images(cfg, seed=3), R.test_images(cfg)
+    cfg = dataclasses.replace(retinal_esrgan.PROFILES["smoke"], phantoms=2, phantom_size=64)
+    pool, held = retinal_esrgan.training_images(cfg, seed=3), retinal_esrgan.test_images(cfg)
     assert [p.name.split(":")[0] for p in pool] == ["retina", "fundus_phantom", "fundus_phantom"]
     assert "rows 0:336" in pool[0].name and "rows 368:704" in held[0].name
     assert held[-1].name.startswith("microaneurysms") and held[-1].image.ndim == 2

@@ -1,7 +1,7 @@
 """Retinal-ESRGAN (notebook 02): ESRGAN adapted to colour fundus photographs.
 
 The Retinal-ESRGAN paper (Deepthi & Shastry, IEEE Access 2023) was not available to us, so this is
-ESRGAN (Wang et al. 2018; methods.md §3, §8.3) applied to fundus images. What is ESRGAN:
+ESRGAN (Wang et al. 2018) applied to fundus images. What is ESRGAN:
 
 * generator RRDBNet (``ganbook.models``), VGG-style discriminator sized to the HR patch;
 * stage 1 "RRDB(P)": L1 only (PSNR-oriented); stage 2 "ESRGAN": from stage 1 with
@@ -20,20 +20,35 @@ Our adaptations (each a choice, stated in the notebook):
 * ``demo``: nf32 nb4, a few hundred steps at a constant learning rate with an EMA of the weights
   (decay 0.99), BasicSR's β2 = 0.99.
 
-Submodules, bottom-up (every name below is re-exported here, ``from ganbook import retinal_esrgan as R``):
-``config`` (:class:`RetinalESRGANConfig`, ``PROFILES``), ``data`` (fundus images, patch pairs, bicubic),
-``training`` (the two stages, network interpolation, inference, export) and ``evaluation`` (vessel-aware
-metrics in the FOV).
+Submodules, bottom-up (every public name is re-exported here: ``from ganbook import retinal_esrgan``):
+
+* ``config``: :class:`RetinalESRGANConfig`, ``PROFILES``, ``TILED_TOLERANCE``;
+* ``data``: fundus images (training pool, held-out images grouped by dataset), patch pairs, the
+  bicubic degradation and baseline;
+* ``training``: the two stages (:func:`train`, or :func:`train_psnr` then :func:`train_gan`) giving a
+  :class:`TrainedESRGAN`, network interpolation (:func:`generators`), export (:func:`save_models`);
+* ``evaluation``: (tiled) inference :func:`super_resolve`, vessel-aware metrics in the FOV
+  (:func:`evaluate`), one image's outputs for figures (:func:`predict`);
+* ``figures``: the notebook's figures and the α slider.
 """
 from __future__ import annotations
 
 from .config import PROFILES, TILED_TOLERANCE, RetinalESRGANConfig
-from .data import FundusImage, bicubic, data_sources, degrade, make_sampler, test_images, training_images
-from .evaluation import Evaluation, evaluate, evaluate_all, find_microaneurysms, microaneurysm_contrast, vessel_box
-from .training import (alpha_name, build_generator, interpolated, model_card, save_model, super_resolve, train_gan,
-                       train_psnr)
+from .data import (FundusImage, bicubic, by_dataset, data_sources, degrade, make_sampler, test_images,
+                   training_images)
+from .evaluation import (Prediction, evaluate, find_microaneurysms, image_scores, microaneurysm_contrast, predict,
+                         super_resolve, vessel_box)
+from .figures import (alpha_slider, data_overview, gan_stage_losses, microaneurysm_crops, perception_distortion,
+                      psnr_stage_losses, sweep, vessel_crops)
+from .training import (TrainedESRGAN, alpha_name, build_generator, generators, interpolated, model_card, save_models,
+                       train, train_gan, train_psnr)
 
-__all__ = ["RetinalESRGANConfig", "PROFILES", "TILED_TOLERANCE", "FundusImage", "training_images", "test_images",
-           "data_sources", "make_sampler", "build_generator", "degrade", "bicubic", "train_psnr", "train_gan",
-           "interpolated", "alpha_name", "super_resolve", "evaluate", "Evaluation", "evaluate_all",
-           "find_microaneurysms", "microaneurysm_contrast", "vessel_box", "model_card", "save_model"]
+__all__ = ["RetinalESRGANConfig", "PROFILES", "TILED_TOLERANCE",
+           "FundusImage", "training_images", "test_images", "by_dataset", "data_sources", "make_sampler", "degrade",
+           "bicubic",
+           "build_generator", "TrainedESRGAN", "train", "train_psnr", "train_gan", "interpolated", "alpha_name",
+           "generators", "model_card", "save_models",
+           "super_resolve", "image_scores", "Prediction", "predict", "evaluate", "find_microaneurysms",
+           "microaneurysm_contrast", "vessel_box",
+           "sweep", "data_overview", "psnr_stage_losses", "gan_stage_losses", "perception_distortion", "vessel_crops",
+           "microaneurysm_crops", "alpha_slider"]

@@ -25,8 +25,8 @@ class RetinalESRGANConfig:
     batch_size: int = 16            # paper 16
     pretrain_steps: int = 400       # stage 1 (L1)
     gan_steps: int = 40             # stage 2 (perceptual + RaGAN + L1)
-    lr_psnr: float = 2e-4           # paper 2e-4
-    lr_gan: float = 1e-4            # paper 1e-4 (G and D)
+    learning_rate: float = 2e-4     # stage 1, paper 2e-4
+    gan_learning_rate: float = 1e-4  # stage 2, paper 1e-4 (G and D)
     beta2: float = 0.99             # BasicSR 0.99 (paper text 0.999)
     schedule: str = "constant"      # cosine (anneal to 0) | constant | paper (halve: stage 1 every 200k,
     #                                 stage 2 at 50k/100k/200k/300k)
@@ -37,7 +37,7 @@ class RetinalESRGANConfig:
     train_sets: str = "retina"      # comma-separated registry names (paper: drive,stare,chase_db1)
     max_test_images: int = 4        # per local test set (the embedded retina band is one image)
     alphas: tuple = (0.2, 0.4, 0.6, 0.8)
-    tile: int = 64                  # LR tile for full-image inference
+    tile: int = 64                  # LR tile for tiled full-image inference
     overlap: int = 16               # LR overlap between tiles
     amp: bool = True                # bf16 autocast + channels_last for training
     checkpoint_every: int = 0       # trainer checkpoints (resume) every this many steps; 0 = none

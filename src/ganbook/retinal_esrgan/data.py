@@ -1,5 +1,5 @@
-"""Fundus data for notebook 02: the training pool (photo bands and phantoms), the held-out images,
-FOV-centred bicubic patch pairs, and the bicubic degradation and baseline.
+"""Fundus data for notebook 02: the training pool (photo bands and phantoms), the held-out images
+(grouped by dataset), FOV-centred bicubic patch pairs, and the bicubic degradation and baseline.
 """
 from __future__ import annotations
 
@@ -48,6 +48,14 @@ def test_images(cfg: RetinalESRGANConfig) -> list[FundusImage]:
     return items + _items("microaneurysms", "test")
 
 
+def by_dataset(images: Sequence[FundusImage]) -> dict[str, list[FundusImage]]:
+    """Images grouped by dataset (the name before the first ":"), datasets in order of appearance."""
+    groups: dict[str, list[FundusImage]] = {}
+    for item in images:
+        groups.setdefault(item.name.split(":")[0], []).append(item)
+    return groups
+
+
 def data_sources(cfg: RetinalESRGANConfig) -> dict[str, str | None]:
     """``{"dataset:file": sha256}`` of the real data used (for ``run.add_data``); local sets list their name."""
     out: dict[str, str | None] = {}
@@ -58,14 +66,14 @@ def data_sources(cfg: RetinalESRGANConfig) -> dict[str, str | None]:
 
 
 def make_sampler(images: Sequence[FundusImage], cfg: RetinalESRGANConfig, device: Any = "cpu") -> Callable:
-    """``sample(generator) -> (lr, hr)`` bicubic ×scale patch pairs on ``device`` (channels_last with amp)."""
+    """``sample(rng) -> (lr, hr)`` bicubic ×scale patch pairs on ``device`` (channels_last with amp)."""
     sampler = PairedPatchSampler([im.image for im in images], scale=cfg.scale, lr_size=cfg.lr_patch,
                                  batch_size=cfg.batch_size, degradation="bicubic", masks=[im.mask for im in images],
                                  foreground=cfg.foreground)
     fmt = torch.channels_last if cfg.amp else torch.contiguous_format
 
-    def sample(generator: torch.Generator):
-        lr, hr = sampler(generator)  # bicubic LR can overshoot [0, 1] slightly; kept, as in MATLAB's imresize
+    def sample(rng: torch.Generator):
+        lr, hr = sampler(rng)  # bicubic LR can overshoot [0, 1] slightly; kept, as in MATLAB's imresize
         return lr.to(device).contiguous(memory_format=fmt), hr.to(device).contiguous(memory_format=fmt)
 
     return sample

@@ -1,5 +1,6 @@
-"""Vessel-aware evaluation inside the field of view: PSNR / SSIM, Frangi vessel correlation, gradient
-ratio (the perception axis), microaneurysm contrast, and the vessel-richest window for zoomed crops.
+"""Inference and vessel-aware evaluation inside the field of view: (tiled) super-resolution, PSNR /
+SSIM, Frangi vessel correlation, gradient ratio (the perception axis), microaneurysm contrast, one
+image's outputs for figures, and the vessel-richest window for zoomed crops.
 """
 from __future__ import annotations
 
@@ -8,12 +9,44 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import torch
 
 from ..data.degrade import crop_to_multiple
 from ..metrics import gradient_magnitude_ratio, psnr, ssim, vessel_correlation
 from ..models import RRDBNet
+from ..sr.tiling import tiled_apply
+from .config import RetinalESRGANConfig
 from .data import FundusImage, bicubic, degrade
-from .training import super_resolve
+
+
+def super_resolve(model: RRDBNet, lr: np.ndarray, cfg: RetinalESRGANConfig, *, device: Any = "cpu",
+                  tile: int | None = None, overlap: int | None = None, tiles_per_call: int = 1) -> np.ndarray:
+    """Super-resolve one LR image (3, h, w) or (h, w) in [0, 1]; float32 inference, clipped to [0, 1].
+
+    Grey images (the microaneurysm crop is a green channel) are replicated to RGB and the three
+    output channels averaged (our choice; the model was trained on colour photographs).
+
+    Args:
+        model: a trained RRDBNet in eval mode (its scale is the SR factor).
+        lr: the LR image.
+        cfg: the profile's config (``cfg.overlap`` for tiles).
+        device: where the model runs.
+        tile: LR tile size for :func:`ganbook.sr.tiling.tiled_apply` (None: the whole image at once;
+            the notebook's tiled check passes ``cfg.tile``).
+        overlap: LR overlap between tiles (None: ``cfg.overlap``).
+        tiles_per_call: tiles per model call (bounds the memory with ``tile``).
+    """
+    grey = lr.ndim == 2
+    x = torch.from_numpy(np.ascontiguousarray(np.repeat(lr[None], 3, 0) if grey else lr))[None].float()
+    scale = model.config.scale
+    if tile is None:
+        with torch.no_grad():
+            y = model(x.to(device)).cpu()
+    else:
+        y = tiled_apply(model, x, scale, tile, cfg.overlap if overlap is None else overlap, 2,
+                        batch_size=tiles_per_call, device=device)
+    y = y[0].clamp(0.0, 1.0).numpy()
+    return y.mean(0) if grey else y
 
 
 def _green(x: np.ndarray) -> np.ndarray:
@@ -59,7 +92,8 @@ def microaneurysm_contrast(image: np.ndarray, blobs: np.ndarray) -> float:
     return float(np.mean(values)) if values else math.nan
 
 
-def evaluate(hr: np.ndarray, sr: np.ndarray, mask: np.ndarray, *, blobs: np.ndarray | None = None) -> dict[str, float]:
+def image_scores(hr: np.ndarray, sr: np.ndarray, mask: np.ndarray, *,
+                 blobs: np.ndarray | None = None) -> dict[str, float]:
     """Metrics of one SR image against its HR reference inside the FOV ``mask``.
 
     psnr / ssim: RGB (or grey) in [0, 1]; vessel_corr: Frangi response correlation on the green
@@ -77,46 +111,50 @@ def evaluate(hr: np.ndarray, sr: np.ndarray, mask: np.ndarray, *, blobs: np.ndar
 
 
 @dataclass(eq=False)
-class Evaluation:
-    """Per dataset: mean metrics per method, and the first image's HR / LR / SR arrays for figures."""
+class Prediction:
+    """One held-out image: HR reference, FOV mask, detected microaneurysms, and bicubic's and every model's SR."""
 
-    metrics: dict[str, dict[str, dict[str, float]]]   # dataset -> method -> metric -> mean
-    hr: dict[str, np.ndarray]
-    mask: dict[str, np.ndarray]
-    sr: dict[str, dict[str, np.ndarray]]               # dataset -> method -> SR image
-    blobs: dict[str, np.ndarray]
+    hr: np.ndarray
+    mask: np.ndarray
+    blobs: np.ndarray                  # (K, 3) rows of (row, col, sigma); none outside the microaneurysm set
+    sr: dict[str, np.ndarray]          # method -> SR image, "bicubic" first
 
 
-def evaluate_all(images: Sequence[FundusImage], models: Mapping[str, RRDBNet], scale: int, *,
-                 device: Any = "cpu") -> Evaluation:
-    """Bicubic and every model on every held-out image (×``scale`` bicubic LR), metrics averaged per dataset.
+def predict(image: FundusImage, models: Mapping[str, RRDBNet], cfg: RetinalESRGANConfig, *,
+            device: Any = "cpu") -> Prediction:
+    """Bicubic and every model (whole image) on one held-out image, from its ×``cfg.scale`` bicubic LR.
 
-    Microaneurysm contrast is measured where :func:`find_microaneurysms` finds blobs in the HR image
-    (only the microaneurysm crop has them; the photo's lower band has none at this scale).
+    Microaneurysms are detected (:func:`find_microaneurysms`) in the HR image of the microaneurysm
+    crop only; the photo's lower band has none at this scale.
+    """
+    hr, lr = degrade(image.image, cfg.scale)
+    mask = crop_to_multiple(image.mask, cfg.scale)
+    blobs = find_microaneurysms(hr) if image.name.split(":")[0] == "microaneurysms" else np.zeros((0, 3))
+    sr = {"bicubic": bicubic(lr, cfg.scale), **{m: super_resolve(g, lr, cfg, device=device) for m, g in models.items()}}
+    return Prediction(hr, mask, blobs, sr)
+
+
+def evaluate(images: Sequence[FundusImage], models: Mapping[str, RRDBNet], cfg: RetinalESRGANConfig, *,
+             device: Any = "cpu") -> dict[str, dict[str, float]]:
+    """``{method: {metric: mean over images}}`` for bicubic and every model on held-out images of one dataset.
 
     Args:
-        images: from :func:`test_images`.
-        models: method name -> trained model ("RRDB(P)", "ESRGAN", "ESRGAN(alpha=0.2)", ...).
-        scale: the SR factor.
+        images: one dataset's images (:func:`by_dataset` of :func:`test_images`).
+        models: method name -> trained model (:func:`generators`: "RRDB(P)", "ESRGAN", "ESRGAN(alpha=0.2)", ...).
+        cfg: the profile's config.
         device: where the models run.
+
+    Returns:
+        Methods in the order bicubic, then ``models``; metrics as :func:`image_scores` (the microaneurysm
+        contrast only where microaneurysms are found), NaN-ignoring means.
     """
-    sums: dict[str, dict[str, dict[str, list[float]]]] = {}
-    ev = Evaluation({}, {}, {}, {}, {})
+    sums: dict[str, dict[str, list[float]]] = {}
     for item in images:
-        dataset = item.name.split(":")[0]
-        hr, lr = degrade(item.image, scale)
-        mask = crop_to_multiple(item.mask, scale)
-        blobs = find_microaneurysms(hr) if dataset == "microaneurysms" else None
-        outputs = {"bicubic": bicubic(lr, scale), **{m: super_resolve(g, lr, device=device) for m, g in models.items()}}
-        for method, sr in outputs.items():
-            for metric, value in evaluate(hr, sr, mask, blobs=blobs).items():
-                sums.setdefault(dataset, {}).setdefault(method, {}).setdefault(metric, []).append(value)
-        if dataset not in ev.hr:
-            ev.hr[dataset], ev.mask[dataset], ev.sr[dataset] = hr, mask, outputs
-            ev.blobs[dataset] = blobs if blobs is not None else np.zeros((0, 3))
-    ev.metrics = {d: {m: {k: float(np.nanmean(v)) for k, v in mets.items()} for m, mets in meths.items()}
-                  for d, meths in sums.items()}
-    return ev
+        pred = predict(item, models, cfg, device=device)
+        for method, sr in pred.sr.items():
+            for metric, value in image_scores(pred.hr, sr, pred.mask, blobs=pred.blobs).items():
+                sums.setdefault(method, {}).setdefault(metric, []).append(value)
+    return {m: {k: float(np.nanmean(v)) for k, v in mets.items()} for m, mets in sums.items()}
 
 
 def vessel_box(hr: np.ndarray, mask: np.ndarray, size: int) -> tuple[int, int]:

@@ -1,19 +1,22 @@
-"""ESRGAN's two stages on fundus patches: RRDB(P) with L1, then ESRGAN with L_percep + RaGAN + L1;
-network interpolation between them, (tiled) inference, and export for the ``upscale`` CLI.
+"""ESRGAN's two stages on fundus patches: RRDB(P) with L1, then ESRGAN with L_percep + RaGAN + L1
+(:func:`train`, or the stages one by one); network interpolation between them; export for the
+``upscale`` CLI (:func:`save_models`).
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..losses import ESRGAN, esrgan_discriminator_loss, esrgan_generator_loss
 from ..models import RRDBNet, VGGStyleDiscriminator, interpolate_networks
 from ..sr.export import ModelCard, save_sr_model
-from ..sr.tiling import tiled_apply
 from ..train import TrainConfig, Trainer
 from .config import RetinalESRGANConfig
 
@@ -38,55 +41,87 @@ def _trainer_config(cfg: RetinalESRGANConfig, checkpoint_dir, desc: str, seed: i
                        checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None)
 
 
+@dataclass(eq=False)
+class TrainedESRGAN:
+    """The outcome of ESRGAN's two stages; the GAN fields stay None until stage 2 has run.
+
+    Attributes:
+        psnr_model: stage 1, "RRDB(P)" (eval mode, EMA weights when ``cfg.ema``).
+        gan_model: stage 2, "ESRGAN", trained from a copy of ``psnr_model``.
+        discriminator: stage 2's VGG-style discriminator.
+        psnr_history, gan_history: the trainer's loss histories of the two stages.
+        seconds: wall time of the stages run so far.
+    """
+
+    psnr_model: RRDBNet
+    psnr_history: dict
+    gan_model: RRDBNet | None = None
+    discriminator: VGGStyleDiscriminator | None = None
+    gan_history: dict | None = None
+    seconds: float = 0.0
+
+
+def _stage_dir(cfg: RetinalESRGANConfig, checkpoint_dir, stage: str):
+    return Path(checkpoint_dir) / stage if checkpoint_dir is not None and cfg.checkpoint_every else None
+
+
 def train_psnr(sample: Callable, cfg: RetinalESRGANConfig, *, seed: int = 0, device: Any = "cpu",
-               checkpoint_dir=None) -> tuple[RRDBNet, dict]:
-    """Stage 1: RRDBNet with L1 only → "RRDB(P)". Returns (model in eval mode, loss history).
+               checkpoint_dir=None) -> TrainedESRGAN:
+    """Stage 1: RRDBNet with L1 only → "RRDB(P)" (a :class:`TrainedESRGAN` without the GAN stage).
 
     Args:
         sample: from :func:`make_sampler`.
         cfg: the profile's config.
         seed: initialisation and data seed.
         device: where to train.
-        checkpoint_dir: trainer checkpoints for resuming long runs (None: none).
+        checkpoint_dir: folder for trainer checkpoints (resume), written to ``<folder>/train_stage1``
+            when ``cfg.checkpoint_every`` > 0; None: none.
     """
+    started = time.perf_counter()
     torch.manual_seed(seed)
     G = build_generator(cfg).to(device)
     if cfg.amp:
         G = G.to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(G.parameters(), cfg.lr_psnr, betas=(0.9, cfg.beta2))
+    opt = torch.optim.Adam(G.parameters(), cfg.learning_rate, betas=(0.9, cfg.beta2))
     sched = _schedule(opt, cfg, cfg.pretrain_steps, range(200_000, cfg.pretrain_steps, 200_000))
 
     def l1(batch):
         lr, hr = batch
         return F.l1_loss(G(lr).float(), hr)
 
-    trainer = Trainer(G, sample, _trainer_config(cfg, checkpoint_dir, "stage 1 (L1)", seed, steps=0,
+    folder = _stage_dir(cfg, checkpoint_dir, "train_stage1")
+    trainer = Trainer(G, sample, _trainer_config(cfg, folder, "stage 1 (L1)", seed, steps=0,
                                                  pretrain_steps=cfg.pretrain_steps),
                       opt_g=opt, pretrain_loss=l1, sched_g=sched, device=device)
-    history = trainer.fit(resume=bool(checkpoint_dir and cfg.checkpoint_every))
-    return _final(trainer), history
+    history = trainer.fit(resume=folder is not None)
+    return TrainedESRGAN(_final(trainer), history, seconds=time.perf_counter() - started)
 
 
-def train_gan(psnr_model: RRDBNet, sample: Callable, cfg: RetinalESRGANConfig, features, *, seed: int = 0,
-              device: Any = "cpu", checkpoint_dir=None) -> tuple[RRDBNet, VGGStyleDiscriminator, dict]:
+def train_gan(trained: TrainedESRGAN, sample: Callable, cfg: RetinalESRGANConfig, features, *, seed: int = 0,
+              device: Any = "cpu", checkpoint_dir=None) -> TrainedESRGAN:
     """Stage 2 from stage 1: L_percep + 5e-3·L_G^Ra + 1e-2·L1 against a VGG-style D → "ESRGAN".
 
     Args:
-        psnr_model: the stage-1 model (copied, not modified).
+        trained: from :func:`train_psnr` (its ``psnr_model`` is copied, not modified).
         sample: from :func:`make_sampler`.
         cfg: the profile's config.
         features: perceptual feature extractor (``perceptual_backbone(...).model``; the pixel fallback
             turns L_percep into L1).
-        seed, device, checkpoint_dir: as in :func:`train_psnr`.
+        seed, device: as in :func:`train_psnr`.
+        checkpoint_dir: as in :func:`train_psnr`, written to ``<folder>/train_stage2``.
+
+    Returns:
+        ``trained`` with the GAN model, the discriminator and stage 2's history filled in (a new object).
     """
+    started = time.perf_counter()
     torch.manual_seed(seed + 1)
-    G = copy.deepcopy(psnr_model).train().requires_grad_(True)
+    G = copy.deepcopy(trained.psnr_model).train().requires_grad_(True)
     D = VGGStyleDiscriminator(num_features=cfg.d_features, patch_size=cfg.lr_patch * cfg.scale).to(device)
     features = features.to(device)
     if cfg.amp:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
-    opt_g = torch.optim.Adam(G.parameters(), cfg.lr_gan, betas=(0.9, cfg.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), cfg.lr_gan, betas=(0.9, cfg.beta2))
+    opt_g = torch.optim.Adam(G.parameters(), cfg.gan_learning_rate, betas=(0.9, cfg.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), cfg.gan_learning_rate, betas=(0.9, cfg.beta2))
     milestones = [m for m in (50_000, 100_000, 200_000, 300_000) if m < cfg.gan_steps]
 
     def g_loss(batch):
@@ -100,13 +135,21 @@ def train_gan(psnr_model: RRDBNet, sample: Callable, cfg: RetinalESRGANConfig, f
             sr = G(lr)
         return esrgan_discriminator_loss(D(hr), D(sr.float()))
 
-    trainer = Trainer(G, sample, _trainer_config(cfg, checkpoint_dir, "stage 2 (ESRGAN)", seed + 1,
-                                                 steps=cfg.gan_steps),
+    folder = _stage_dir(cfg, checkpoint_dir, "train_stage2")
+    trainer = Trainer(G, sample, _trainer_config(cfg, folder, "stage 2 (ESRGAN)", seed + 1, steps=cfg.gan_steps),
                       opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss,
                       sched_g=_schedule(opt_g, cfg, cfg.gan_steps, milestones),
                       sched_d=_schedule(opt_d, cfg, cfg.gan_steps, milestones), device=device)
-    history = trainer.fit(resume=bool(checkpoint_dir and cfg.checkpoint_every))
-    return _final(trainer), D.eval(), history
+    history = trainer.fit(resume=folder is not None)
+    return dataclasses.replace(trained, gan_model=_final(trainer), discriminator=D.eval(), gan_history=history,
+                               seconds=trained.seconds + time.perf_counter() - started)
+
+
+def train(sample: Callable, cfg: RetinalESRGANConfig, features, *, seed: int = 0, device: Any = "cpu",
+          checkpoint_dir=None) -> TrainedESRGAN:
+    """Both stages: :func:`train_psnr` then :func:`train_gan` (arguments as there)."""
+    trained = train_psnr(sample, cfg, seed=seed, device=device, checkpoint_dir=checkpoint_dir)
+    return train_gan(trained, sample, cfg, features, seed=seed, device=device, checkpoint_dir=checkpoint_dir)
 
 
 def _final(trainer: Trainer) -> RRDBNet:
@@ -126,49 +169,52 @@ def alpha_name(alpha: float) -> str:
     return f"ESRGAN(alpha={alpha:g})"
 
 
-# --------------------------------------------------------------------------------------------- inference
-def super_resolve(model: RRDBNet, lr: np.ndarray, *, device: Any = "cpu", tile: int | None = None,
-                  overlap: int = 16, batch_size: int = 4) -> np.ndarray:
-    """Super-resolve one LR image (3, h, w) or (h, w) in [0, 1]; float32 inference, clipped to [0, 1].
-
-    Grey images (the microaneurysm crop is a green channel) are replicated to RGB and the three
-    output channels averaged (our choice; the model was trained on colour photographs).
-
-    Args:
-        model: a trained RRDBNet in eval mode.
-        lr: the LR image.
-        device: where the model runs.
-        tile: LR tile size for :func:`ganbook.sr.tiling.tiled_apply` (None: the whole image at once).
-        overlap: LR overlap between tiles.
-        batch_size: tiles per model call (bounds the memory with ``tile``).
-    """
-    grey = lr.ndim == 2
-    x = torch.from_numpy(np.ascontiguousarray(np.repeat(lr[None], 3, 0) if grey else lr))[None].float()
-    scale = model.config.scale
-    if tile is None:
-        with torch.no_grad():
-            y = model(x.to(device)).cpu()
-    else:
-        y = tiled_apply(model, x, scale, tile, overlap, 2, batch_size=batch_size, device=device)
-    y = y[0].clamp(0.0, 1.0).numpy()
-    return y.mean(0) if grey else y
+def generators(trained: TrainedESRGAN, alphas: Sequence[float]) -> dict[str, RRDBNet]:
+    """Method name -> model: "RRDB(P)", "ESRGAN", then one interpolated network per α in ``alphas``."""
+    if trained.gan_model is None:
+        raise ValueError("generators: stage 2 has not run (train_gan or train first)")
+    models = {"RRDB(P)": trained.psnr_model, "ESRGAN": trained.gan_model}
+    models.update({alpha_name(a): interpolated(trained.psnr_model, trained.gan_model, a) for a in alphas})
+    return models
 
 
 # --------------------------------------------------------------------------------------------- export
 def model_card(model: RRDBNet, method: str, *, data: str, metrics: Mapping[str, float] | None = None,
                profile: str = "") -> ModelCard:
     """The card the ``upscale`` CLI reads: fundus RGB in [0, 1], bicubic degradation, 2-D."""
-    import dataclasses
-
     return ModelCard(model="rrdbnet", config=dataclasses.asdict(model.config), method=method,
                      scale=model.config.scale, spatial_dims=2, modality="fundus",
                      intensity={"kind": "range", "low": 0, "high": 1}, degradation="bicubic", data=data,
                      metrics=dict(metrics or {}), notebook="02_retinal_esrgan", profile=profile)
 
 
-def save_model(directory, model: RRDBNet, method: str, **card_fields):
-    """Save ``model`` as ``<directory>/<method slug>`` with :func:`model_card` (``save_sr_model``)."""
-    from pathlib import Path
+def _slug(method: str) -> str:
+    """The file stem of a saved model: "ESRGAN(alpha=0.2)" -> "esrgan_alpha02"."""
+    return method.lower().replace("(", "_").replace(")", "").replace("=", "").replace(".", "")
 
-    slug = method.lower().replace("(", "_").replace(")", "").replace("=", "").replace(".", "")
-    return save_sr_model(Path(directory) / slug, model, model_card(model, method, **card_fields))
+
+def save_models(folder, trained: TrainedESRGAN, cfg: RetinalESRGANConfig, *,
+                scores: Mapping[str, Mapping[str, float]] | None = None, profile: str = "",
+                data: str | None = None) -> list[Path]:
+    """Save every model of :func:`generators` (``cfg.alphas``) with its :func:`model_card`, in that order.
+
+    Args:
+        folder: where the checkpoints go (``<folder>/<method slug>.json`` and its weights).
+        trained: after both stages.
+        cfg: the profile's config (interpolation α and the training data named in the card).
+        scores: ``{method: {metric: value}}`` on the held-out photo, as :func:`evaluate` returns; each
+            card then holds the model's psnr / ssim and bicubic's psnr.
+        profile: the profile name recorded in the card.
+        data: the training data named in the card (None: ``cfg``'s training sets and phantoms).
+
+    Returns:
+        The paths of the model cards.
+    """
+    data = data or f"{cfg.train_sets} train split(s) at working scale 1/2 + {cfg.phantoms} fundus phantoms"
+    paths = []
+    for method, model in generators(trained, cfg.alphas).items():
+        metrics = None if scores is None else {"psnr": scores[method]["psnr"], "ssim": scores[method]["ssim"],
+                                               "bicubic_psnr": scores["bicubic"]["psnr"]}
+        card = model_card(model, method, data=data, metrics=metrics, profile=profile)
+        paths.append(save_sr_model(Path(folder) / _slug(method), model, card))
+    return paths

@@ -1,0 +1,127 @@
+"""Notebook 02's figures: the data, the two stages' losses, the perception–distortion sweep over α,
+zoomed vessel and microaneurysm crops, and the α slider. Figures are returned, never saved.
+"""
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..plotting import loss_curves
+from ..sr.common import comparison_crops, perception_distortion_plot
+from .data import FundusImage
+from .evaluation import Prediction
+from .training import TrainedESRGAN, alpha_name
+
+
+def sweep(alphas: Sequence[float]) -> list[str]:
+    """The network-interpolation sweep from RRDB(P) (α = 0) through ``alphas`` to ESRGAN (α = 1)."""
+    return ["RRDB(P)", *[alpha_name(a) for a in alphas], "ESRGAN"]
+
+
+def data_overview(train_images: Sequence[FundusImage], held_out: Sequence[FundusImage]):
+    """First and last training image beside first and last held-out image (photo band, phantom, crop)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4, figsize=(11, 2.8))
+    for ax, item, title in zip(axes, [train_images[0], train_images[-1], held_out[0], held_out[-1]],
+                               ["train: photo, upper band", "train: phantom", "test: photo, lower band",
+                                "test: microaneurysms (green)"]):
+        im = item.image
+        ax.imshow(np.moveaxis(im, 0, -1) if im.ndim == 3 else im, cmap="gray")
+        ax.set_title(title, fontsize=8)
+        ax.axis("off")
+    return fig
+
+
+def psnr_stage_losses(trained: TrainedESRGAN):
+    """Stage 1's L1 loss."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    loss_curves(ax, trained.psnr_history, ["pretrain"], title="stage 1: L1 loss")
+    return fig
+
+
+def gan_stage_losses(trained: TrainedESRGAN):
+    """Stage 2: D's loss and G's RaGAN term beside the content terms (perceptual and L1)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 2.6))
+    loss_curves(axes[0], trained.gan_history, ["loss_d", "adv"], title="stage 2: D loss and G's RaGAN term")
+    loss_curves(axes[1], trained.gan_history, ["percep", "l1"], title="stage 2: content terms")
+    return fig
+
+
+def perception_distortion(scores: Mapping[str, Mapping[str, Mapping[str, float]]], alphas: Sequence[float]):
+    """PSNR against sharpness (gradient ratio) per dataset: bicubic, and the α sweep joined by a line.
+
+    Args:
+        scores: dataset -> :func:`evaluate`'s ``{method: {metric: value}}``.
+        alphas: the interpolation weights between RRDB(P) and ESRGAN.
+    """
+    import matplotlib.pyplot as plt
+
+    curve = sweep(alphas)
+    fig, axes = plt.subplots(1, len(scores), figsize=(5 * len(scores), 3.4), squeeze=False)
+    for ax, (dataset, methods) in zip(axes[0], scores.items()):
+        pts = {m: (methods[m]["grad_ratio"], methods[m]["psnr"]) for m in ["bicubic"] + curve}
+        perception_distortion_plot(ax, pts, marked=("bicubic", "RRDB(P)"), curve=curve,
+                                   xlabel="sharpness: gradient ratio SR / HR (green channel)",
+                                   reference_x=1.0, title=f"{dataset}: perception-distortion over alpha")
+    return fig
+
+
+def vessel_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], alphas: Sequence[float],
+                 box: tuple[int, int, int]):
+    """HR, bicubic and the α sweep in one ``(row, col, size)`` window, each titled with its PSNR.
+
+    Args:
+        pred: :func:`predict` of the held-out photo.
+        scores: that dataset's ``{method: {metric: value}}``.
+        alphas: the interpolation weights.
+        box: the window (e.g. at :func:`vessel_box`).
+    """
+    shown = ["bicubic", *sweep(alphas)]
+    return comparison_crops({"HR": pred.hr, **{m: pred.sr[m] for m in shown}}, [box],
+                            scale_text={m: f"{scores[m]['psnr']:.2f} dB" for m in shown})
+
+
+def microaneurysm_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], alphas: Sequence[float],
+                        size: int = 32):
+    """HR, bicubic and the α sweep in a ``size``² window around each detected microaneurysm (the
+    whole image when none was found), each titled with its microaneurysm contrast ratio.
+
+    Args:
+        pred: :func:`predict` of the microaneurysm crop.
+        scores: that dataset's ``{method: {metric: value}}``.
+        alphas: the interpolation weights.
+        size: the window side in HR pixels.
+    """
+    shown = ["bicubic", *sweep(alphas)]
+    h, w = pred.hr.shape[-2:]
+    half = size // 2
+    boxes = [(int(np.clip(r - half, 0, h - size)), int(np.clip(c - half, 0, w - size)), size)
+             for r, c, _ in pred.blobs] or [(0, 0, h)]
+    return comparison_crops({"HR": pred.hr, **{m: pred.sr[m] for m in shown}}, boxes,
+                            scale_text={m: f"MA contrast x{scores[m].get('ma_contrast_ratio', math.nan):.2f}"
+                                        for m in shown})
+
+
+def alpha_slider(pred: Prediction, alphas: Sequence[float], box: tuple[int, int, int]):
+    """A widget: HR beside the SR output at α = 0, ``alphas``…, 1, in one ``(row, col, size)`` window."""
+    from ..widgets import scrubber
+
+    r0, c0, size = box
+    steps = [0.0, *alphas, 1.0]
+    frames = [pred.sr[m] for m in sweep(alphas)]
+
+    def draw(fig, sr):
+        ax = fig.subplots(1, 2)
+        for a, im, title in ((ax[0], pred.hr, "HR"), (ax[1], sr, "SR")):
+            a.imshow(np.moveaxis(im, 0, -1)[r0:r0 + size, c0:c0 + size])
+            a.set_title(title, fontsize=8)
+            a.axis("off")
+
+    return scrubber(frames, draw, labels=[f"alpha = {a:g}" for a in steps], description="alpha", figsize=(6, 3))
