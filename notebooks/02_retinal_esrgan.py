@@ -211,13 +211,13 @@ plt.show()
 
 # %%
 main = next(iter(test_sets))  # the held-out photo
-photo = retinal_esrgan.predict(test_sets[main][0], models, cfg, device=run.device)
+photo = retinal_esrgan.predictions(test_sets[main][0], models, cfg, device=run.device)
 box = (*retinal_esrgan.vessel_box(photo.hr, photo.mask, 64), 64)
 fig = retinal_esrgan.vessel_crops(photo, scores[main], cfg.alphas, box)
 run.save_figure(fig, "crops_vessels")
 plt.show()
 
-lesions = retinal_esrgan.predict(test_sets["microaneurysms"][0], models, cfg, device=run.device)
+lesions = retinal_esrgan.predictions(test_sets["microaneurysms"][0], models, cfg, device=run.device)
 fig = retinal_esrgan.microaneurysm_crops(lesions, scores["microaneurysms"], cfg.alphas)
 run.save_figure(fig, "crops_microaneurysms")
 plt.show()

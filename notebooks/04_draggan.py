@@ -25,7 +25,7 @@
 # The official code needs NVIDIA's StyleGAN2 checkpoints and a GPU. Here everything runs on a
 # laptop CPU: a small StyleGAN2 (pure PyTorch, `ganbook.models.stylegan2`) trained for about two
 # hours on one CPU thread on **procedural cartoon faces** whose landmarks are known exactly
-# (`ganbook.drag.faces`), DragGAN itself (`ganbook.drag.draggan`), GAN inversion of a "real" image,
+# (`ganbook.drag.data`), DragGAN itself (`ganbook.drag.draggan`), GAN inversion of a "real" image,
 # an interactive editor, and the paper's landmark benchmark (Table 1).
 #
 # **Licence note.** This is an independent implementation written from the paper's description
@@ -53,13 +53,14 @@ import numpy as np
 import torch
 
 import ganbook
-from ganbook import drag as dg
+from ganbook import drag
 from ganbook.io import sha256_file
+from ganbook.models.stylegan2 import StyleGAN2Config
 from ganbook.report import format_table
 
 run = ganbook.start("04_draggan", profile=profile, seed=seed, device=device, interactive=interactive, steps=steps,
                     pairs=pairs)
-cfg = run.configure(dg.PROFILES, steps=steps, pairs=pairs)
+cfg = run.configure(drag.PROFILES)
 print(run)
 print(cfg)
 
@@ -78,19 +79,16 @@ print(cfg)
 # only to show the recipe; everything after that uses the shipped checkpoint.
 
 # %%
-from ganbook.drag.training import FacesGANConfig, train_faces_gan
-from ganbook.models.stylegan2 import StyleGAN2Config
+tiny = drag.FacesGANConfig(model=StyleGAN2Config(resolution=32, z_dim=32, w_dim=32, mapping_layers=2,
+                                                 channel_base=256, channel_max=32),
+                           batch_size=8, pool_size=64, seed=seed, amp=cfg.amp)
+tiny_gan = drag.train(tiny, steps=cfg.gan_steps, chunk=cfg.gan_steps)
+print(f"tiny StyleGAN2 trained from scratch for {tiny_gan.steps} steps "
+      f"({sum(p.numel() for p in tiny_gan.G.parameters()):,} generator parameters)")
 
-tiny = FacesGANConfig(model=StyleGAN2Config(resolution=32, z_dim=32, w_dim=32, mapping_layers=2, channel_base=256,
-                                            channel_max=32), batch_size=8, pool_size=64, seed=seed,
-                      amp=cfg.amp)
-trainer = train_faces_gan(tiny, steps=cfg.train_steps, chunk=cfg.train_steps)
-print(f"tiny StyleGAN2 trained from scratch for {trainer.step} steps "
-      f"({sum(p.numel() for p in trainer.G.G.parameters()):,} generator parameters)")
-
-G = dg.load_generator(device=run.device)
-regressor, regressor_meta = dg.load_regressor()
-run.add_data("faces64 generator", sha256_file(dg.shipped_checkpoint().with_suffix(".safetensors")))
+G = drag.load_generator(device=run.device)
+regressor, regressor_meta = drag.load_regressor()
+run.add_data("faces64 generator", sha256_file(drag.shipped_checkpoint().with_suffix(".safetensors")))
 print(f"shipped generator: {G.resolution} px, num_ws={G.num_ws}, w_dim={G.cfg.w_dim}, "
       f"{sum(p.numel() for p in G.parameters()):,} parameters, trained {G.meta['trained_steps']} steps")
 
@@ -98,15 +96,8 @@ gen = torch.Generator().manual_seed(seed)
 with torch.no_grad():
     z = torch.randn(8, G.cfg.z_dim, generator=gen).to(run.device)
     samples = G(z=z, truncation_psi=0.7, noise_mode="const")
-    tiny_samples = trainer.G.G_ema(z=torch.randn(8, tiny.model.z_dim, generator=gen), noise_mode="const")
-fig, axes = plt.subplots(2, 8, figsize=(10, 2.8))
-for i in range(8):
-    axes[0, i].imshow(dg.image_to_numpy(samples[i:i + 1]))
-    axes[1, i].imshow(dg.image_to_numpy(tiny_samples[i:i + 1]))
-for ax in axes.ravel():
-    ax.axis("off")
-axes[0, 0].set_title("shipped generator (ψ = 0.7)", fontsize=8, loc="left")
-axes[1, 0].set_title(f"tiny generator after {trainer.step} steps", fontsize=8, loc="left")
+    tiny_samples = tiny_gan.G_ema(z=torch.randn(8, tiny.model.z_dim, generator=gen), noise_mode="const")
+fig = drag.plot_samples(samples, tiny_samples, tiny_gan.steps)
 run.save_figure(fig, "samples")
 plt.show()
 
@@ -142,12 +133,12 @@ plt.show()
 # the content overshoots. Tracking closes the loop by looking where the handle's feature really is.
 
 # %%
-layers = dg.draggan_layers(G.resolution, G.num_ws)
-drag_cfg = dg.DragConfig(max_steps=cfg.steps)
-r1, r2 = dg.drag_radii(G.resolution, drag_cfg)
+layers = drag.draggan_layers(G.resolution, G.num_ws)
+drag_cfg = drag.DragConfig(max_steps=cfg.steps)
+r1, r2 = drag.drag_radii(G.resolution, drag_cfg)
 print(f"feature block index {layers.feature_block} ({layers.feature_resolution}x{layers.feature_resolution}), "
       f"optimised ws[:, :{layers.num_optimised_ws}] of {G.num_ws}, r1={r1} px, r2={r2} px, "
-      f"lr={drag_cfg.lr}, lambda_mask={drag_cfg.lambda_mask}, step cap {drag_cfg.max_steps}")
+      f"learning_rate={drag_cfg.learning_rate}, lambda_mask={drag_cfg.lambda_mask}, step cap {drag_cfg.max_steps}")
 
 # %% [markdown]
 # ## 3 · A gallery of scripted edits
@@ -156,45 +147,14 @@ print(f"feature block index {layers.feature_block} ({layers.feature_resolution}x
 # mouth, and a script moves one of them. Red: the handle's tracked trajectory; blue: the target.
 
 # %%
-EDITS = [  # (landmark index, (dx, dy) in pixels, description)
-    (2, (6, 0), "nose tip → right"),
-    (4, (3, 5), "mouth corner → down"),
-    (0, (-5, -4), "left eye → up-left"),
-    (1, (5, 3), "right eye → down-right"),
-    (3, (-4, 4), "mouth corner → down-left"),
-    (2, (-5, 4), "nose tip → down-left"),
-]
-gallery = []
 with torch.no_grad():
     ws_gallery = G.mapping(torch.randn(cfg.gallery_edits, G.cfg.z_dim, generator=gen).to(run.device), 0.7)
-for i in range(cfg.gallery_edits):
-    lm_idx, (dx, dy), what = EDITS[i % len(EDITS)]
-    w = ws_gallery[i:i + 1]
-    with torch.no_grad():
-        start = dg.image_to_numpy(G.synthesis(w, noise_mode="const"))
-    handle = dg.detect_landmarks(regressor, start[None])[0][lm_idx]
-    target = np.clip(handle + (dx, dy), 0, G.resolution - 1)
-    result = dg.drag(G, w, [handle], [target], config=drag_cfg)
-    after = dg.detect_landmarks(regressor, result.image[None])[0][lm_idx]
-    gallery.append((what, start, result, handle, target, after))
-    for metric, value in (("tracked_distance_px", np.linalg.norm(result.points[0] - target)),
-                          ("detected_distance_px", np.linalg.norm(after - target)),
-                          ("start_distance_px", np.linalg.norm(handle - target)), ("steps", result.steps)):
-        run.metric("gallery", "faces64", f"edit {i}", what, metric, value)
+gallery = drag.scripted_edits(G, regressor, ws_gallery, drag_cfg)
+for i, edit in enumerate(gallery):
+    run.record("gallery", "faces64", f"edit {i}", edit.scores())
 print(format_table([r.as_dict() for r in run.rows if r.task == "gallery"], index=("split", "method"), digits=1))
 
-fig, axes = plt.subplots(2, cfg.gallery_edits, figsize=(2.4 * cfg.gallery_edits, 5), squeeze=False)
-for col, (what, start, result, handle, target, after) in enumerate(gallery):
-    axes[0, col].imshow(start)
-    axes[0, col].set_title(f"before: {what}", fontsize=8)
-    axes[1, col].imshow(result.image)
-    axes[1, col].set_title(f"after {result.steps} steps", fontsize=8)
-    for ax in axes[:, col]:
-        traj = result.trajectory[:, 0]
-        ax.plot(traj[:, 0], traj[:, 1], "-", color="#ff2020", lw=1.2)
-        ax.plot(*handle, "o", color="#ff2020", ms=4)
-        ax.plot(*target, "o", color="#2060ff", ms=4)
-        ax.axis("off")
+fig = drag.plot_gallery(gallery)
 run.save_figure(fig, "gallery")
 plt.show()
 
@@ -222,8 +182,8 @@ plt.show()
 # its scripted stand-in.)
 
 # %%
-editor = dg.DragWidget(G, ws_gallery[0:1], scale=4, config=dg.DragConfig())  # the paper's 300-step cap; Stop any time
-nose0 = dg.detect_landmarks(regressor, editor.image[None])[0][2]
+editor = drag.DragWidget(G, ws_gallery[0:1], scale=4, config=drag.DragConfig())  # the paper's 300-step cap; Stop any time
+nose0 = drag.detect_landmarks(regressor, editor.image[None])[0][2]
 print(f"try it: this face's nose tip is at x={nose0[0]:.0f}, y={nose0[1]:.0f} (image pixels; "
       f"the canvas shows each pixel {editor.scale}x larger)")
 
@@ -241,36 +201,25 @@ if run.interactive:
 # output of the generator — so its landmarks are known exactly and we can measure the edit.
 
 # %%
-real, real_lm, _ = dg.make_faces(1, seed=20260 + seed, size=G.resolution)
+real, real_lm, _ = drag.make_faces(1, seed=20260 + seed, size=G.resolution)
 real, real_lm = real[0], real_lm[0]
-inv = dg.invert(G, real, dg.InversionConfig(steps_w=cfg.inversion_steps, steps_wplus=cfg.inversion_steps,
-                                            pivotal_steps=cfg.pivotal_steps))
-for stage, value in inv.psnr_stages.items():
-    run.metric("inversion", "rendered face (not generated)", f"seed {20260 + seed}", f"inversion in {stage}",
-               "psnr_db", value)
+inv = drag.invert(G, real, drag.InversionConfig(steps_w=cfg.inversion_steps, steps_wplus=cfg.inversion_steps,
+                                                pivotal_steps=cfg.pivotal_steps))
+real_face, real_split = "rendered face (not generated)", f"seed {20260 + seed}"
+run.record("inversion", real_face, real_split,
+           {f"inversion in {stage}": {"psnr_db": value} for stage, value in inv.psnr_stages.items()})
 
 nose = real_lm[2]
 target = np.clip(nose + (5.0, 3.0), 0, G.resolution - 1)
-real_drag = dg.drag(inv.generator, inv.w, [nose], [target], config=drag_cfg)
-found = dg.detect_landmarks(regressor, real_drag.image[None])[0][2]
-found0 = dg.detect_landmarks(regressor, inv.image[None])[0][2]
-run.metric("inversion", "rendered face (not generated)", f"seed {20260 + seed}", "inverted, no edit",
-           "nose_to_target_px", np.linalg.norm(found0 - target))
-run.metric("inversion", "rendered face (not generated)", f"seed {20260 + seed}", "inverted + DragGAN",
-           "nose_to_target_px", np.linalg.norm(found - target))
+real_drag = drag.drag(inv.generator, inv.w, [nose], [target], config=drag_cfg)
+found = drag.detect_landmarks(regressor, real_drag.image[None])[0][2]
+found0 = drag.detect_landmarks(regressor, inv.image[None])[0][2]
+run.record("inversion", real_face, real_split,
+           {"inverted, no edit": {"nose_to_target_px": np.linalg.norm(found0 - target)},
+            "inverted + DragGAN": {"nose_to_target_px": np.linalg.norm(found - target)}})
 print(run.table("inversion", index=("method",), digits=2))
 
-fig, axes = plt.subplots(1, 3, figsize=(7.5, 2.8))
-for ax, img, title in ((axes[0], real, "rendered ('real') face"),
-                       (axes[1], inv.image, f"inverted: {inv.psnr:.1f} dB"),
-                       (axes[2], real_drag.image, f"dragged ({real_drag.steps} steps)")):
-    ax.imshow(img)
-    ax.set_title(title, fontsize=8)
-    ax.axis("off")
-traj = real_drag.trajectory[:, 0]
-axes[2].plot(traj[:, 0], traj[:, 1], "-", color="#ff2020", lw=1.2)
-axes[2].plot(*nose, "o", color="#ff2020", ms=4)
-axes[2].plot(*target, "o", color="#2060ff", ms=4)
+fig = drag.plot_inversion(real, inv, real_drag, nose, target)
 run.save_figure(fig, "inversion")
 plt.show()
 
@@ -293,50 +242,28 @@ plt.show()
 #
 # Our detector is a small heatmap regressor trained on rendered faces with exact landmarks; its
 # own held-out error bounds how small an MD we can measure. Our adaptation (see
-# `ganbook.drag.benchmark`): two random 64-px faces are often only 2–3 px apart, so a pair is
+# `ganbook.drag.evaluation`): two random 64-px faces are often only 2–3 px apart, so a pair is
 # redrawn until its landmarks are at least 3 px apart on average.
 
 # %%
-test_x, test_y, _ = dg.make_faces(cfg.regressor_test_faces, seed=777 + seed, size=G.resolution)
-fresh_error = float(dg.landmark_error(dg.detect_landmarks(regressor, test_x), test_y).mean())
+test_x, test_y, _ = drag.make_faces(cfg.regressor_test_faces, seed=777 + seed, size=G.resolution)
+fresh_error = float(drag.landmark_error(drag.detect_landmarks(regressor, test_x), test_y).mean())
 run.metric("landmark_regressor", "faces64", "shipped held-out faces (500)", "landmark regressor", "mean_error_px",
            regressor_meta["report"]["test_error_px"])
 run.metric("landmark_regressor", "faces64", f"{cfg.regressor_test_faces} fresh rendered faces",
            "landmark regressor", "mean_error_px", fresh_error)
 print(run.table("landmark_regressor", index=("split",), digits=2))
 
-bench = dg.run_landmark_benchmark(G, regressor, dg.BenchmarkConfig(num_pairs=cfg.pairs, max_steps=cfg.steps,
-                                                                   max_tries=cfg.max_tries, seed=seed,
-                                                                   drag=drag_cfg))
-for row in bench["rows"]:
-    n = 1 if row["task"].endswith(" 1 point") else int(row["task"].split()[-2])
-    run.metric(f"landmarks_{n}pt", row["dataset"], row["split"], row["method"], row["metric"], row["value"])
+bench = drag.run_landmark_benchmark(G, regressor, drag.BenchmarkConfig(num_pairs=cfg.pairs, max_steps=cfg.steps,
+                                                                       max_tries=cfg.max_tries, seed=seed,
+                                                                       drag=drag_cfg))
+for points, scores in bench["scores"].items():
+    run.record(f"landmarks_{points}pt", "faces64", bench["split"], scores)
 md_rows = [r.as_dict() for r in run.rows if r.task.startswith("landmarks_") and r.metric == "mean_distance_px"]
 print(format_table(md_rows, index=("task", "method"), digits=2))
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(9, 3))
-points_per = sorted({e["points"] for e in bench["edits"]})
-methods = dg.METHODS
-x = np.arange(len(points_per))
-for k, method in enumerate(methods):
-    md = [np.mean([e[method]["distance"] for e in bench["edits"] if e["points"] == n]) for n in points_per]
-    axes[0].bar(x + (k - 1) * 0.27, md, width=0.27, label=method)
-axes[0].set_xticks(x, [f"{n} point{'s' if n > 1 else ''}" for n in points_per])
-axes[0].set_ylabel("mean distance to targets (px)")
-axes[0].axhline(fresh_error, color="k", lw=0.8, ls="--", label="regressor error")
-axes[0].legend(fontsize=7, frameon=False)
-e = next(e for e in bench["edits"] if e["points"] == points_per[-1])
-axes[1].set_title(f"pair 0, {points_per[-1]} points: handles (red) → targets (blue), DragGAN (green)", fontsize=7)
-h, t, d = np.array(e["handles"]), np.array(e["targets"]), np.array(e["DragGAN"]["detected"])
-axes[1].scatter(*h.T, c="#ff2020", s=14)
-axes[1].scatter(*t.T, c="#2060ff", s=14)
-axes[1].scatter(*d.T, c="tab:green", s=14, marker="x")
-for a, b in zip(h, t):
-    axes[1].annotate("", b, a, arrowprops=dict(arrowstyle="->", color="0.5", lw=0.8))
-axes[1].set_xlim(0, G.resolution - 1)
-axes[1].set_ylim(G.resolution - 1, 0)
-axes[1].set_aspect("equal")
+fig = drag.plot_benchmark(bench["edits"], fresh_error, G.resolution)
 run.save_figure(fig, "benchmark")
 plt.show()
 
@@ -350,7 +277,7 @@ plt.show()
 
 # %%
 print(format_table([{"task": f"{c['points']} pt", "method": c["method"], "metric": k, "value": c[k]}
-                    for c in dg.compare_with_paper(md_rows, G.resolution)
+                    for c in drag.compare_with_paper(md_rows, G.resolution)
                     for k in ("ours_px", "paper_px", "ours_pct_width", "paper_pct_width", "ours_over_paper_pct")],
                    index=("task", "method"), digits=2))
 
@@ -368,6 +295,6 @@ print(f"metrics written to reports/metrics/{path.name}")
 # %% tags=["nbval-ignore-output"]
 timing = [r.as_dict() for r in run.rows if r.task.startswith("landmarks_") and r.metric != "mean_distance_px"]
 print(format_table(timing, index=("task", "method"), digits=2))
-print(f"gallery: {np.mean([g[2].ms_per_step for g in gallery]):.0f} ms/step, "
-      f"{np.mean([g[2].seconds for g in gallery]):.2f} s per edit; inversion {inv.seconds:.1f} s")
+print(f"gallery: {np.mean([edit.result.ms_per_step for edit in gallery]):.0f} ms/step, "
+      f"{np.mean([edit.result.seconds for edit in gallery]):.2f} s per edit; inversion {inv.seconds:.1f} s")
 print(f"wall time {run.elapsed:.0f} s, peak memory {ganbook.runtime.peak_rss_mb():.0f} MiB")

@@ -81,7 +81,7 @@ def main(argv=None) -> int:
                "edit_seconds_mean": round(statistics.mean(secs), 3), "acceptance_pass": ok}
 
     if args.landmarks:
-        from ganbook.drag.benchmark import BenchmarkConfig, run_landmark_benchmark
+        from ganbook.drag.evaluation import BenchmarkConfig, run_landmark_benchmark
 
         t0 = time.perf_counter()
         out = run_landmark_benchmark(G, regressor, BenchmarkConfig(num_pairs=args.pairs, seed=args.seed))

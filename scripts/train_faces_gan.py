@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("GANBOOK_PROGRESS", "0")  # one log line per chunk instead of a bar in the log file
     import torch
 
-    from ganbook.drag.training import FacesGANConfig, save_generator, train_faces_gan
+    from ganbook.drag.training import FacesGANConfig, save_generator, train
     from ganbook.models.stylegan2 import StyleGAN2Config
     from ganbook.paths import cache_dir, repo_root
     from ganbook.runtime import seed_everything
@@ -98,11 +98,11 @@ def main(argv=None) -> int:
             regen.append("--smoke")
         meta = {"trained_steps": trainer.step, "images_seen": trainer.step * cfg.batch_size,
                 "train_seconds": round(trainer.seconds, 1), "train_config": cfg.to_dict(),
-                "dataset": "ganbook.drag.faces procedural faces (pool of %d, seed %d)" % (cfg.pool_size, cfg.data_seed),
+                "dataset": "ganbook.drag.data procedural faces (pool of %d, seed %d)" % (cfg.pool_size, cfg.data_seed),
                 "command": shlex.join(regen), "invoked_as": shlex.join(["python", *sys.argv]),
                 "torch": torch.__version__, "last_losses": last, "note": "weights are G_ema (EMA of G)"}
-        path = save_generator(out, trainer.G.G_ema, meta)
-        save_preview(trainer.G.G_ema, work / f"preview_{trainer.step:08d}.png")
+        path = save_generator(out, trainer.G_ema, meta)
+        save_preview(trainer.G_ema, work / f"preview_{trainer.step:08d}.png")
         per_step = trainer.seconds / max(trainer.step, 1)
         print(f"[{time.strftime('%H:%M:%S')}] step {trainer.step} ({per_step:.2f} s/step, "
               f"{(time.time() - t_start) / 60:.1f} min wall) {' '.join(f'{k}={v:.3f}' for k, v in last.items())} "
@@ -110,8 +110,8 @@ def main(argv=None) -> int:
 
     print(f"training faces GAN {model.resolution}px, batch {cfg.batch_size}, threads {torch.get_num_threads()}, "
           f"budget steps={args.steps} minutes={args.minutes}; loop checkpoints in {work}", flush=True)
-    train_faces_gan(cfg, steps=args.steps, minutes=args.minutes, work_dir=work, chunk=args.chunk,
-                    resume=args.resume, on_chunk=export)
+    train(cfg, steps=args.steps, minutes=args.minutes, work_dir=work, chunk=args.chunk,
+          resume=args.resume, on_chunk=export)
     print("done", flush=True)
     return 0
 

@@ -121,7 +121,7 @@ def test_smoke_profile_runs_in_portable_mode_one_thread_no_onednn_deterministic(
 
 def test_smoke_configs_run_in_float32():
     from ganbook import brain3d, medsrgan, retinal_esrgan
-    from ganbook.drag.profiles import PROFILES as DRAG
+    from ganbook.drag.config import PROFILES as DRAG
     from ganbook.fundamentals import PROFILES as TOY
 
     for profiles in (brain3d.PROFILES, medsrgan.PROFILES, retinal_esrgan.PROFILES, DRAG, TOY):

@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from ganbook.drag.faces import FIVE_POINTS, LANDMARK_NAMES, make_faces, render_face, sample_face_params
+from ganbook.drag.data import FIVE_POINTS, LANDMARK_NAMES, make_faces, render_face, sample_face_params
 
 
 def test_same_seed_gives_identical_faces_and_other_seeds_differ():

@@ -5,19 +5,6 @@ import torch
 
 from ganbook.drag.draggan import (DragConfig, DragSession, drag, drag_radii, mask_loss, motion_supervision_loss,
                                   stop_distance, to_wplus, track_points)
-from ganbook.models.stylegan2 import Generator, StyleGAN2Config
-
-
-@pytest.fixture(scope="module")
-def G():
-    torch.manual_seed(0)
-    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
-    return Generator(cfg).eval()
-
-
-@pytest.fixture(scope="module")
-def w(G):
-    return G.mapping(torch.randn(1, 16, generator=torch.Generator().manual_seed(1))).detach()
 
 
 def ramp_features(h=32, w=32):

@@ -1,16 +1,13 @@
-"""The landmark benchmark returns the rows the notebook reports, for both point counts and all methods."""
+"""The landmark benchmark returns the scores and rows the notebook reports, for both point counts and all methods."""
 import pytest
 import torch
 
-from ganbook.drag.benchmark import METHODS, BenchmarkConfig, run_landmark_benchmark, sample_pair
+from ganbook.drag.evaluation import (METHODS, BenchmarkConfig, evaluate, landmark_edits, run_landmark_benchmark,
+                                     sample_pair)
 from ganbook.drag.landmarks import LandmarkNet
-from ganbook.models.stylegan2 import Generator, StyleGAN2Config
 
 
-def test_benchmark_rows_cover_methods_metrics_and_point_counts():
-    torch.manual_seed(0)
-    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
-    G = Generator(cfg).eval()
+def test_benchmark_rows_cover_methods_metrics_and_point_counts(G):
     out = run_landmark_benchmark(G, LandmarkNet(width=4), BenchmarkConfig(num_pairs=1, max_steps=2), dataset="tiny")
     rows = out["rows"]
     assert {r["method"] for r in rows} == set(METHODS)
@@ -24,25 +21,38 @@ def test_benchmark_rows_cover_methods_metrics_and_point_counts():
     assert all(e["DragGAN"]["steps"] <= 2 for e in out["edits"])
 
 
-def test_pairs_are_reproducible_from_the_seed():
-    torch.manual_seed(0)
-    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
-    G = Generator(cfg).eval()
+def test_scores_are_keyed_by_point_count_and_hold_the_rows_numbers(G):
+    out = run_landmark_benchmark(G, LandmarkNet(width=4), BenchmarkConfig(num_pairs=1, max_steps=2), dataset="tiny")
+    assert list(out["scores"]) == [1, 5] and out["split"] == "1 generated pairs (seed 0)"
+    flat = [(method, metric, value) for by_method in out["scores"].values() for method, values in by_method.items()
+            for metric, value in values.items()]
+    assert flat == [(r["method"], r["metric"], r["value"]) for r in out["rows"]]  # same order: methods, then metrics
+    assert list(out["scores"][5]) == list(METHODS)
+    assert list(out["scores"][5]["no edit"]) == ["mean_distance_px"]
+
+
+def test_evaluate_averages_the_edits_of_one_point_count(G):
+    edits = landmark_edits(G, LandmarkNet(width=4), BenchmarkConfig(num_pairs=2, point_counts=(1,), max_steps=1))
+    scores = evaluate(edits, 1)
+    assert scores["no edit"]["mean_distance_px"] == pytest.approx(sum(e["no edit"]["distance"] for e in edits) / 2)
+    assert scores["DragGAN"]["steps"] == pytest.approx(sum(e["DragGAN"]["steps"] for e in edits) / 2)
+    assert set(scores["DragGAN (no tracking)"]) == {"mean_distance_px", "time_per_edit_s", "ms_per_step", "steps"}
+    with pytest.raises(ValueError, match="no edit drags 5 points"):
+        evaluate(edits, 5)
+
+
+def test_pairs_are_reproducible_from_the_seed(G):
     a, b = sample_pair(G, 3), sample_pair(G, 3)
     assert torch.equal(a[0], b[0]) and (a[2] == b[2]).all() and not (a[2] == a[3]).all()
 
 
-def test_more_than_five_points_is_rejected():
-    torch.manual_seed(0)
-    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
+def test_more_than_five_points_is_rejected(G):
     with pytest.raises(ValueError, match="point_counts"):
-        run_landmark_benchmark(Generator(cfg).eval(), LandmarkNet(width=4), BenchmarkConfig(point_counts=(8,)))
+        run_landmark_benchmark(G, LandmarkNet(width=4), BenchmarkConfig(point_counts=(8,)))
 
 
-def test_pairs_too_close_are_redrawn_and_the_farthest_kept():
-    torch.manual_seed(0)
-    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
-    G, reg = Generator(cfg).eval(), LandmarkNet(width=4)
+def test_pairs_too_close_are_redrawn_and_the_farthest_kept(G):
+    reg = LandmarkNet(width=4)
     torch.manual_seed(1)
     for p in reg.parameters():  # a detector whose output depends on the image
         p.data.normal_(0, 0.5)
@@ -54,7 +64,7 @@ def test_pairs_too_close_are_redrawn_and_the_farthest_kept():
 
 
 def test_comparison_with_the_paper_reports_pixels_and_share_of_width():
-    from ganbook.drag.benchmark import compare_with_paper
+    from ganbook.drag.evaluation import compare_with_paper
 
     md = {(1, "no edit"): 4.0, (1, "DragGAN"): 2.0, (5, "no edit"): 4.0, (5, "DragGAN"): 1.0}
     recorded = [{"task": f"landmarks_{n}pt", "method": m, "metric": "mean_distance_px", "value": v}

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook.drag.faces import LANDMARK_NAMES, make_faces
+from ganbook.drag.data import LANDMARK_NAMES, make_faces
 from ganbook.drag.landmarks import (LandmarkConfig, LandmarkNet, detect_landmarks, landmark_error, load_regressor,
                                     save_regressor, shipped_regressor, train_landmark_regressor)
 
@@ -28,7 +28,7 @@ def test_detect_accepts_channels_last_numpy_and_returns_k_points():
 
 @pytest.mark.slow
 def test_a_short_training_cuts_the_untrained_error_and_round_trips(tmp_path):
-    cfg = LandmarkConfig(width=8, num_train=200, num_test=50, steps=60, batch_size=16, lr=5e-3)
+    cfg = LandmarkConfig(width=8, num_train=200, num_test=50, steps=60, batch_size=16, learning_rate=5e-3)
     test_x, test_y, _ = make_faces(50, seed=cfg.seed + 1, chw=True)
     torch.manual_seed(cfg.seed)
     untrained = landmark_error(detect_landmarks(LandmarkNet(width=8), test_x), test_y).mean()

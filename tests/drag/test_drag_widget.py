@@ -8,19 +8,6 @@ import torch
 
 from ganbook.drag.draggan import DragConfig
 from ganbook.drag.widget import EVENTS_ENV, DragWidget
-from ganbook.models.stylegan2 import Generator, StyleGAN2Config
-
-
-@pytest.fixture(scope="module")
-def G():
-    torch.manual_seed(0)
-    cfg = StyleGAN2Config(resolution=32, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256, channel_max=32)
-    return Generator(cfg).eval()
-
-
-@pytest.fixture
-def w(G):
-    return G.mapping(torch.randn(1, 16, generator=torch.Generator().manual_seed(1))).detach()
 
 
 def click(widget, x, y):

@@ -9,15 +9,10 @@ from ganbook.drag.draggan import draggan_layers
 from ganbook.models.stylegan2 import Discriminator, Generator, ModulatedConv2d, StyleGAN2Config
 
 
-def tiny(res=32, **kw):
-    return StyleGAN2Config(resolution=res, z_dim=16, w_dim=16, mapping_layers=2, channel_base=4 * res,
-                           channel_max=16, **kw)
-
-
 @pytest.mark.parametrize("res", [32, 64, 128])
-def test_generator_and_discriminator_shapes_and_feature_pyramid(res):
+def test_generator_and_discriminator_shapes_and_feature_pyramid(res, tiny_stylegan2):
     torch.manual_seed(0)
-    cfg = tiny(res)
+    cfg = tiny_stylegan2(res)
     G, D = Generator(cfg), Discriminator(cfg)
     img, feats = G(z=torch.randn(2, 16), return_features=True)
     assert img.shape == (2, 3, res, res)
@@ -49,9 +44,9 @@ def test_draggan_layer_mapping_quarter_resolution_block_and_six_ws():
         assert (layers.feature_block, layers.feature_resolution, layers.num_optimised_ws) == (5, 128, 6)
 
 
-def test_features_of_the_drag_block_depend_only_on_the_first_five_ws_at_64px():
+def test_features_of_the_drag_block_depend_only_on_the_first_five_ws_at_64px(tiny_stylegan2):
     torch.manual_seed(0)
-    G = Generator(tiny(64)).eval()
+    G = Generator(tiny_stylegan2(64)).eval()
     ws = G.mapping(torch.randn(1, 16)).detach().clone().requires_grad_(True)
     _, feats = G.synthesis(ws, noise_mode="const", return_features=True)
     feats[draggan_layers(64).feature_block].square().sum().backward()
@@ -77,9 +72,9 @@ def test_upsampling_modulated_conv_doubles_the_size():
     assert layer(torch.randn(1, 4, 8, 8), torch.randn(1, 6)).shape == (1, 3, 16, 16)
 
 
-def test_truncation_zero_returns_the_tracked_mean_w_and_const_noise_is_deterministic():
+def test_truncation_zero_returns_the_tracked_mean_w_and_const_noise_is_deterministic(tiny_stylegan2):
     torch.manual_seed(0)
-    G = Generator(tiny())
+    G = Generator(tiny_stylegan2())
     G.mapping_network.w_avg.normal_()
     G.eval()
     ws = G.mapping(torch.randn(3, 16), truncation_psi=0.0)
@@ -91,8 +86,8 @@ def test_truncation_zero_returns_the_tracked_mean_w_and_const_noise_is_determini
     assert not torch.equal(a, G(ws=ws[:1], noise_mode="random"))
 
 
-def test_mapping_updates_w_avg_only_in_training_mode():
-    G = Generator(tiny())
+def test_mapping_updates_w_avg_only_in_training_mode(tiny_stylegan2):
+    G = Generator(tiny_stylegan2())
     G.train()
     G.mapping(torch.randn(4, 16))
     moved = G.mapping_network.w_avg.clone()
@@ -102,8 +97,8 @@ def test_mapping_updates_w_avg_only_in_training_mode():
     assert torch.equal(moved, G.mapping_network.w_avg)
 
 
-def test_generator_rejects_both_or_neither_latent():
-    G = Generator(tiny())
+def test_generator_rejects_both_or_neither_latent(tiny_stylegan2):
+    G = Generator(tiny_stylegan2())
     with pytest.raises(ValueError, match="exactly one"):
         G()
     with pytest.raises(ValueError, match="ws must have shape"):

@@ -1,6 +1,6 @@
 """StyleGAN2 maths checked against the paper's definitions, computed by hand (not via the model's helpers).
 
-Covers what ``test_drag_stylegan2.py`` does not: equalized learning rate, the mapping network's 0.01
+Covers what ``test_stylegan2.py`` does not: equalized learning rate, the mapping network's 0.01
 learning-rate multiplier and pixel norm, the skip-ToRGB image sum, the constant input, noise inputs
 and the discriminator's minibatch standard deviation.
 """
@@ -12,12 +12,7 @@ import torch.nn.functional as F
 
 from ganbook.models.stylegan2 import Discriminator, EqualConv2d, EqualLinear, Generator, StyleGAN2Config
 
-Z = W = 16
-
-
-def tiny(res=32, **kw):
-    return StyleGAN2Config(resolution=res, z_dim=Z, w_dim=W, mapping_layers=2, channel_base=4 * res,
-                           channel_max=16, **kw)
+Z = W = 16  # z_dim and w_dim of the tiny_stylegan2 fixture
 
 
 def lrelu(x):
@@ -88,9 +83,9 @@ def test_equal_conv2d_scales_weight_by_one_over_sqrt_in_channels_times_k_squared
 
 
 # ---------------------------------------------------------------- 2. mapping network
-def test_mapping_network_dense_layers_use_lr_mul_0_01_by_default():
+def test_mapping_network_dense_layers_use_lr_mul_0_01_by_default(tiny_stylegan2):
     assert StyleGAN2Config().mapping_lr_mul == 0.01
-    G = Generator(tiny())
+    G = Generator(tiny_stylegan2())
     dense = [m for m in G.mapping_network.modules() if isinstance(m, EqualLinear)]
     assert len(dense) == 2
     for layer in dense:
@@ -99,9 +94,9 @@ def test_mapping_network_dense_layers_use_lr_mul_0_01_by_default():
         assert layer.scale == pytest.approx(0.01 / math.sqrt(fan_in), rel=1e-12)
 
 
-def test_mapping_network_is_pixel_norm_then_lrelu_mlp_by_hand():
+def test_mapping_network_is_pixel_norm_then_lrelu_mlp_by_hand(tiny_stylegan2):
     torch.manual_seed(3)
-    G = Generator(tiny()).eval()
+    G = Generator(tiny_stylegan2()).eval()
     layers = [m for m in G.mapping_network.modules() if isinstance(m, EqualLinear)]
     with torch.no_grad():
         for layer in layers:
@@ -115,9 +110,9 @@ def test_mapping_network_is_pixel_norm_then_lrelu_mlp_by_hand():
 
 
 @pytest.mark.parametrize("c", [0.25, 3.0, 40.0])
-def test_mapping_output_is_invariant_to_positive_rescaling_of_z(c):
+def test_mapping_output_is_invariant_to_positive_rescaling_of_z(c, tiny_stylegan2):
     torch.manual_seed(4)
-    G = Generator(tiny()).eval()
+    G = Generator(tiny_stylegan2()).eval()
     z = torch.randn(3, Z)
     w = G.mapping_network(z)
     torch.testing.assert_close(G.mapping_network(c * z), w, rtol=1e-5, atol=1e-6)
@@ -125,9 +120,9 @@ def test_mapping_output_is_invariant_to_positive_rescaling_of_z(c):
 
 
 # ---------------------------------------------------------------- 3. skip ToRGB
-def _double_generator_with_random_torgb_biases(seed):
+def _double_generator_with_random_torgb_biases(seed, tiny_stylegan2):
     torch.manual_seed(seed)
-    G = Generator(tiny()).double().eval()
+    G = Generator(tiny_stylegan2()).double().eval()
     with torch.no_grad():
         for block in G.blocks:
             block.torgb.bias.normal_()
@@ -135,8 +130,8 @@ def _double_generator_with_random_torgb_biases(seed):
     return G, ws
 
 
-def test_generator_image_is_sum_of_upsampled_torgb_outputs_over_resolutions():
-    G, ws = _double_generator_with_random_torgb_biases(5)
+def test_generator_image_is_sum_of_upsampled_torgb_outputs_over_resolutions(tiny_stylegan2):
+    G, ws = _double_generator_with_random_torgb_biases(5, tiny_stylegan2)
     with torch.no_grad():
         img, feats = G.synthesis(ws, noise_mode="const", return_features=True)
         expected = torch.zeros_like(img)
@@ -150,8 +145,8 @@ def test_generator_image_is_sum_of_upsampled_torgb_outputs_over_resolutions():
 
 
 @pytest.mark.parametrize("keep", [0, 1, 3])
-def test_with_one_torgb_left_the_image_is_its_output_upsampled_to_full_size(keep):
-    G, ws = _double_generator_with_random_torgb_biases(6)
+def test_with_one_torgb_left_the_image_is_its_output_upsampled_to_full_size(keep, tiny_stylegan2):
+    G, ws = _double_generator_with_random_torgb_biases(6, tiny_stylegan2)
     with torch.no_grad():
         for b, block in enumerate(G.blocks):
             if b != keep:
@@ -176,9 +171,9 @@ def test_reference_upsampler_is_the_bilinear_like_3_4_1_4_stencil():
 
 
 # ---------------------------------------------------------------- 4. constant input
-def test_constant_input_is_one_learned_tensor_shared_by_every_sample_and_independent_of_w():
+def test_constant_input_is_one_learned_tensor_shared_by_every_sample_and_independent_of_w(tiny_stylegan2):
     torch.manual_seed(7)
-    G = Generator(tiny()).eval()
+    G = Generator(tiny_stylegan2()).eval()
     first = G.blocks[0]
     const = first.input.const
     assert isinstance(const, torch.nn.Parameter) and const.requires_grad
@@ -207,9 +202,9 @@ def _noise_layers(G):
     return [m for m in G.modules() if type(m).__name__ == "NoiseInjection"]
 
 
-def test_noise_injection_adds_strength_times_one_single_channel_map_broadcast_over_channels():
+def test_noise_injection_adds_strength_times_one_single_channel_map_broadcast_over_channels(tiny_stylegan2):
     torch.manual_seed(8)
-    G = Generator(tiny())
+    G = Generator(tiny_stylegan2())
     layer = _noise_layers(G)[-1]
     with torch.no_grad():
         layer.strength.fill_(0.7)
@@ -224,9 +219,9 @@ def test_noise_injection_adds_strength_times_one_single_channel_map_broadcast_ov
     assert torch.equal(layer(x, "none"), x)
 
 
-def test_noise_random_calls_differ_const_calls_match_and_zero_strength_removes_the_difference():
+def test_noise_random_calls_differ_const_calls_match_and_zero_strength_removes_the_difference(tiny_stylegan2):
     torch.manual_seed(9)
-    G = Generator(tiny()).eval()
+    G = Generator(tiny_stylegan2()).eval()
     layers = _noise_layers(G)
     assert len(layers) == 2 * len(G.blocks) - 1  # one per StyledConv
     with torch.no_grad():
@@ -250,9 +245,9 @@ def test_noise_random_calls_differ_const_calls_match_and_zero_strength_removes_t
     torch.testing.assert_close(G(ws=ws, noise_mode="const").detach(), base, rtol=0, atol=0)
 
 
-def test_each_layer_noise_strength_acts_on_its_own():
+def test_each_layer_noise_strength_acts_on_its_own(tiny_stylegan2):
     torch.manual_seed(10)
-    G = Generator(tiny()).eval()
+    G = Generator(tiny_stylegan2()).eval()
     ws = G.mapping(torch.randn(1, Z)).detach()
     with torch.no_grad():
         base = G(ws=ws, noise_mode="const")
@@ -282,17 +277,17 @@ def _mbstd_channel(D, img):
 
 
 @pytest.mark.parametrize("batch", [4, 8])
-def test_minibatch_stddev_channel_is_zero_for_a_batch_of_identical_images(batch):
+def test_minibatch_stddev_channel_is_zero_for_a_batch_of_identical_images(batch, tiny_stylegan2):
     torch.manual_seed(11)
-    D = Discriminator(tiny(), mbstd_group=4).eval()
+    D = Discriminator(tiny_stylegan2(), mbstd_group=4).eval()
     img = torch.randn(1, 3, 32, 32).expand(batch, -1, -1, -1).contiguous()
     _, sd = _mbstd_channel(D, img)
     assert sd.abs().max() < 1e-3  # only the sqrt(1e-8) epsilon is left
 
 
-def test_minibatch_stddev_channel_is_positive_and_equals_the_mean_feature_std_over_the_group():
+def test_minibatch_stddev_channel_is_positive_and_equals_the_mean_feature_std_over_the_group(tiny_stylegan2):
     torch.manual_seed(12)
-    D = Discriminator(tiny(), mbstd_group=4).eval()
+    D = Discriminator(tiny_stylegan2(), mbstd_group=4).eval()
     feats, sd = _mbstd_channel(D, torch.randn(4, 3, 32, 32))
     assert (sd > 0.01).all()
     # paper (ProGAN sec. 3): std of each feature at each location over the group, averaged over both

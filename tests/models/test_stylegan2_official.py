@@ -13,7 +13,8 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from ganbook.models.stylegan2 import Generator, StyleGAN2Config, load_pretrained
+from ganbook.models.stylegan2 import Generator, StyleGAN2Config
+from ganbook.models.stylegan2_official import load_pretrained
 from ganbook.models.stylegan2_official import (PretrainedError, infer_config, official_to_ours, ours_to_official,
                                                read_official_pickle)
 from ganbook.paths import repo_root

@@ -54,7 +54,7 @@ def test_evaluate_averages_per_method_and_measures_microaneurysm_contrast_only_w
     assert scores["bicubic"] == retinal_esrgan.image_scores(hr, retinal_esrgan.bicubic(lr, 4), p.fov_mask)
     sr = retinal_esrgan.super_resolve(model, lr, smoke_cfg)
     assert scores["RRDB(P)"] == retinal_esrgan.image_scores(hr, sr, p.fov_mask)
-    pred = retinal_esrgan.predict(dots, {"RRDB(P)": model}, smoke_cfg)
+    pred = retinal_esrgan.predictions(dots, {"RRDB(P)": model}, smoke_cfg)
     assert len(pred.blobs) == 1 and list(pred.sr) == ["bicubic", "RRDB(P)"]
     dot_scores = retinal_esrgan.evaluate([dots], {"RRDB(P)": model}, smoke_cfg)
     assert 0 < dot_scores["bicubic"]["ma_contrast_ratio"] < 1

@@ -15,7 +15,7 @@ class DragNotebookConfig:
     """Sizes of notebook 04's runs.
 
     Attributes:
-        train_steps: steps of the tiny from-scratch StyleGAN2 run (shows the recipe; not the shipped model).
+        gan_steps: adversarial steps of the tiny from-scratch StyleGAN2 run (shows the recipe; not the shipped model).
         gallery_edits: scripted edits in the gallery.
         steps: DragGAN step cap per edit (the paper's landmark benchmark: 300).
         inversion_steps: Adam steps in W, then again in W+.
@@ -26,7 +26,7 @@ class DragNotebookConfig:
         amp: bf16 autocast for the tiny training run (smoke runs in float32, as every smoke profile).
     """
 
-    train_steps: int
+    gan_steps: int
     gallery_edits: int
     steps: int
     inversion_steps: int
@@ -38,10 +38,10 @@ class DragNotebookConfig:
 
 
 PROFILES = {
-    "smoke": DragNotebookConfig(train_steps=2, gallery_edits=2, steps=40, inversion_steps=20, pivotal_steps=0,
+    "smoke": DragNotebookConfig(gan_steps=2, gallery_edits=2, steps=40, inversion_steps=20, pivotal_steps=0,
                                 pairs=1, max_tries=5, regressor_test_faces=16, amp=False),
-    "demo": DragNotebookConfig(train_steps=12, gallery_edits=4, steps=300, inversion_steps=150, pivotal_steps=40,
+    "demo": DragNotebookConfig(gan_steps=12, gallery_edits=4, steps=300, inversion_steps=150, pivotal_steps=40,
                                pairs=12, max_tries=50, regressor_test_faces=200),
-    "paper": DragNotebookConfig(train_steps=50, gallery_edits=6, steps=300, inversion_steps=450, pivotal_steps=350,
+    "paper": DragNotebookConfig(gan_steps=50, gallery_edits=6, steps=300, inversion_steps=450, pivotal_steps=350,
                                 pairs=50, max_tries=50, regressor_test_faces=1000),
 }

@@ -76,7 +76,7 @@ class DragConfig:
     """DragGAN settings (defaults: the paper's, radii scaled to the resolution).
 
     Attributes:
-        lr: Adam step size on w (paper: 2e-3 for FFHQ-like models).
+        learning_rate: Adam step size on w (paper: 2e-3 for FFHQ-like models).
         space: "w+" (default; k separate vectors) or "w" (one vector shared by the first k layers).
         r1, r2: motion-supervision disk radius and tracking half-window, in pixels at 512 px.
         min_r1, min_r2: floors in pixels after scaling (see the module docstring for 64 px).
@@ -92,7 +92,7 @@ class DragConfig:
         noise_mode: the generator's noise ("const", as DragGAN).
     """
 
-    lr: float = 2e-3
+    learning_rate: float = 2e-3
     space: str = "w+"
     r1: float = 3.0
     r2: float = 12.0
@@ -114,8 +114,8 @@ class DragConfig:
             raise ValueError(f"DragConfig.space must be 'w' or 'w+', got {self.space!r}")
         if self.tracking_norm not in ("l1", "l2"):
             raise ValueError(f"DragConfig.tracking_norm must be 'l1' or 'l2', got {self.tracking_norm!r}")
-        if self.lr <= 0 or self.max_steps < 0 or self.untracked_speed <= 0:
-            raise ValueError("DragConfig needs lr > 0, max_steps >= 0 and untracked_speed > 0")
+        if self.learning_rate <= 0 or self.max_steps < 0 or self.untracked_speed <= 0:
+            raise ValueError("DragConfig needs learning_rate > 0, max_steps >= 0 and untracked_speed > 0")
 
 
 def drag_radii(resolution: int, cfg: DragConfig | None = None) -> tuple[int, int]:
@@ -253,7 +253,7 @@ class DragSession:
         self.w0 = to_wplus(w, generator.num_ws).to(device)  # (1, num_ws, w_dim)
         init = self.w0[:, :self.k] if self.cfg.space == "w+" else self.w0[:, :1]
         self.w = init.clone().requires_grad_(True)
-        self.optimizer = torch.optim.Adam([self.w], lr=self.cfg.lr)
+        self.optimizer = torch.optim.Adam([self.w], lr=self.cfg.learning_rate)
         self.points = self.handles.clone()
         self.trajectory: list[np.ndarray] = []
         self.feat0 = self.refs = None

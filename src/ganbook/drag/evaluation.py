@@ -7,6 +7,10 @@ for 5 points (eyes, nose tip, mouth corners). Rows: "no edit" (image 1 as it is)
 tracking)" (the open-loop ablation, see :mod:`ganbook.drag.draggan`) and "DragGAN"; plus seconds per
 edit and milliseconds per step. Our detector is :mod:`ganbook.drag.landmarks` (its own test error
 bounds how small MD can be measured); the paper used a face-landmark detector on FFHQ.
+
+:func:`landmark_edits` runs the edits (every edit's handles, targets and detected points, what the
+figures draw); :func:`evaluate` averages them into ``{method: {metric: value}}`` for one point count;
+:func:`run_landmark_benchmark` does both for every point count.
 """
 from __future__ import annotations
 
@@ -16,10 +20,11 @@ import numpy as np
 import torch
 
 from .draggan import DragConfig, drag, image_to_numpy
-from .faces import FIVE_POINTS
+from .data import FIVE_POINTS
 from .landmarks import detect_landmarks
 
-__all__ = ["BenchmarkConfig", "METHODS", "PAPER_TABLE1", "sample_pair", "run_landmark_benchmark", "compare_with_paper"]
+__all__ = ["BenchmarkConfig", "METHODS", "PAPER_TABLE1", "sample_pair", "landmark_edits", "evaluate",
+           "run_landmark_benchmark", "compare_with_paper"]
 
 METHODS = ("no edit", "DragGAN (no tracking)", "DragGAN")
 
@@ -85,21 +90,20 @@ def sample_pair(G, seed: int, truncation_psi: float = 0.7):
     return ws[0:1].clone(), ws[1:2].clone(), images[0], images[1]
 
 
-def run_landmark_benchmark(G, regressor, config: BenchmarkConfig | None = None, progress=None,
-                           dataset: str = "faces64") -> dict:
-    """Run the benchmark.
+def landmark_edits(G, regressor, config: BenchmarkConfig | None = None, progress=None) -> list[dict]:
+    """Run every edit of the benchmark.
 
     Args:
         G: the generator (frozen).
         regressor: a :class:`ganbook.drag.landmarks.LandmarkNet`.
         config: a :class:`BenchmarkConfig`.
         progress: optional ``fn(done, total)`` after each edit.
-        dataset: the name put in the rows.
 
     Returns:
-        ``{"rows": [...], "edits": [...]}``: rows are dicts with task, dataset, split, method, metric,
-        value (metrics "mean_distance_px", "time_per_edit_s", "ms_per_step", "steps") ready for
-        ``run.metric(**row)``; edits hold every edit's handles, targets, detected points and timing.
+        One record per edit, point counts in the order of ``config.point_counts``: ``points``, ``pair``,
+        ``landmarks`` (indices), ``handles``, ``targets``, and per method of :data:`METHODS` a dict with
+        ``distance`` (px) and, for the DragGAN rows, ``seconds``, ``steps``, ``ms_per_step``,
+        ``detected`` and ``converged``.
     """
     cfg = config or BenchmarkConfig()
     rng = np.random.default_rng(cfg.seed)
@@ -136,16 +140,53 @@ def run_landmark_benchmark(G, regressor, config: BenchmarkConfig | None = None, 
             done += 1
             if progress is not None:
                 progress(done, total)
-    rows = []
-    for n in cfg.point_counts:
-        sel = [e for e in edits if e["points"] == n]
-        task = f"landmark drag, {n} point{'s' if n > 1 else ''}"
-        split = f"{len(sel)} generated pairs (seed {cfg.seed})"
-        for method in METHODS:
-            base = dict(task=task, dataset=dataset, split=split, method=method)
-            md = float(np.mean([e[method]["distance"] for e in sel]))
-            rows.append({**base, "metric": "mean_distance_px", "value": md})
-            if method != "no edit":
-                for metric, key in (("time_per_edit_s", "seconds"), ("ms_per_step", "ms_per_step"), ("steps", "steps")):
-                    rows.append({**base, "metric": metric, "value": float(np.mean([e[method][key] for e in sel]))})
-    return {"rows": rows, "edits": edits}
+    return edits
+
+
+def evaluate(edits: list[dict], points: int) -> dict[str, dict[str, float]]:
+    """Mean scores of the edits with ``points`` dragged points: ``{method: {metric: value}}``.
+
+    Methods in the order of :data:`METHODS`; every method has ``mean_distance_px``, the DragGAN rows
+    also ``time_per_edit_s``, ``ms_per_step`` and ``steps`` (means over the edits).
+
+    Raises:
+        ValueError: no edit has that many points.
+    """
+    sel = [e for e in edits if e["points"] == points]
+    if not sel:
+        raise ValueError(f"no edit drags {points} points; the edits have {sorted({e['points'] for e in edits})}")
+    scores = {}
+    for method in METHODS:
+        scores[method] = {"mean_distance_px": float(np.mean([e[method]["distance"] for e in sel]))}
+        if method != "no edit":
+            for metric, key in (("time_per_edit_s", "seconds"), ("ms_per_step", "ms_per_step"), ("steps", "steps")):
+                scores[method][metric] = float(np.mean([e[method][key] for e in sel]))
+    return scores
+
+
+def run_landmark_benchmark(G, regressor, config: BenchmarkConfig | None = None, progress=None,
+                           dataset: str = "faces64") -> dict:
+    """Run the benchmark for every point count of the config.
+
+    Args:
+        G: the generator (frozen).
+        regressor: a :class:`ganbook.drag.landmarks.LandmarkNet`.
+        config: a :class:`BenchmarkConfig`.
+        progress: optional ``fn(done, total)`` after each edit.
+        dataset: the name put in the rows.
+
+    Returns:
+        ``{"scores", "split", "rows", "edits"}``: ``scores[points]`` is :func:`evaluate`'s
+        ``{method: {metric: value}}`` for each point count; ``split`` names the pairs; rows are the same
+        numbers as dicts with task, dataset, split, method, metric, value (metrics "mean_distance_px",
+        "time_per_edit_s", "ms_per_step", "steps"); edits are :func:`landmark_edits`' records.
+    """
+    cfg = config or BenchmarkConfig()
+    edits = landmark_edits(G, regressor, cfg, progress)
+    split = f"{cfg.num_pairs} generated pairs (seed {cfg.seed})"
+    scores = {n: evaluate(edits, n) for n in cfg.point_counts}
+    rows = [{"task": f"landmark drag, {n} point{'s' if n > 1 else ''}", "dataset": dataset, "split": split,
+             "method": method, "metric": metric, "value": value}
+            for n, by_method in scores.items() for method, values in by_method.items()
+            for metric, value in values.items()]
+    return {"scores": scores, "split": split, "rows": rows, "edits": edits}

@@ -1,4 +1,4 @@
-"""GAN inversion of a real image, so DragGAN can edit it (the README's "invert with PTI, then drag").
+"""GAN inversion of a real image, so DragGAN can edit it: invert (optionally with pivotal tuning), then drag.
 
 Three stages, each optional after the first:
 
@@ -22,9 +22,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..metrics import psnr as _psnr
 from .draggan import image_to_numpy
 
-__all__ = ["InversionConfig", "InversionResult", "invert", "psnr"]
+__all__ = ["InversionConfig", "InversionResult", "invert"]
 
 
 @dataclass
@@ -33,18 +34,19 @@ class InversionConfig:
 
     Attributes:
         steps_w, steps_wplus: Adam steps in W, then in W+.
-        lr: latent learning rate (cosine-decayed over the last quarter of each stage).
+        learning_rate: latent learning rate (cosine-decayed over the last quarter of each stage).
         pivotal_steps: generator fine-tuning steps (0: no PTI).
-        pivotal_lr: generator learning rate for PTI (bundled PTI config: 5e-4 at 1024 px; 3e-4 here, our choice).
+        pivotal_learning_rate: generator learning rate for PTI (PTI's own setting: 5e-4 at 1024 px; 3e-4 here,
+            our choice).
         multiscale_weight: weight of the pooled-image terms (0: plain L2).
         noise_mode: generator noise ("const").
     """
 
     steps_w: int = 150
     steps_wplus: int = 150
-    lr: float = 0.05
+    learning_rate: float = 0.05
     pivotal_steps: int = 0
-    pivotal_lr: float = 3e-4
+    pivotal_learning_rate: float = 3e-4
     multiscale_weight: float = 1.0
     noise_mode: str = "const"
 
@@ -60,12 +62,6 @@ class InversionResult:
     seconds: float = 0.0
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB of two images in [0, 1]."""
-    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
-
-
 def _loss(x: torch.Tensor, y: torch.Tensor, multiscale: float) -> torch.Tensor:
     loss = F.mse_loss(x, y)
     if multiscale:
@@ -79,8 +75,8 @@ def _lr_lambda(steps: int):
     return lambda t: min(1.0, 0.5 * (1 + math.cos(math.pi * max(0.0, (t / max(steps, 1) - 0.75) / 0.25))))
 
 
-def _optimise(params, fn, steps: int, lr: float) -> list[float]:
-    opt = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999))
+def _optimise(params, fn, steps: int, learning_rate: float) -> list[float]:
+    opt = torch.optim.Adam(params, lr=learning_rate, betas=(0.9, 0.999))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(steps))
     losses = []
     for _ in range(steps):
@@ -123,17 +119,17 @@ def invert(generator, image, config: InversionConfig | None = None) -> Inversion
 
     w = w_avg.detach().clone()[None, None].requires_grad_(True)  # (1, 1, w_dim)
     losses["w"] = _optimise([w], lambda: _loss(render(generator, w.expand(-1, generator.num_ws, -1)), y,
-                                              cfg.multiscale_weight), cfg.steps_w, cfg.lr)
+                                              cfg.multiscale_weight), cfg.steps_w, cfg.learning_rate)
     ws = w.detach().expand(-1, generator.num_ws, -1).clone()
     with torch.no_grad():
-        stages["w"] = psnr(image_to_numpy(render(generator, ws)), target_np)
+        stages["w"] = _psnr(image_to_numpy(render(generator, ws)), target_np, data_range=1.0)
     if cfg.steps_wplus:
         ws.requires_grad_(True)
         losses["w+"] = _optimise([ws], lambda: _loss(render(generator, ws), y, cfg.multiscale_weight),
-                                 cfg.steps_wplus, cfg.lr)
+                                 cfg.steps_wplus, cfg.learning_rate)
         ws = ws.detach()
         with torch.no_grad():
-            stages["w+"] = psnr(image_to_numpy(render(generator, ws)), target_np)
+            stages["w+"] = _psnr(image_to_numpy(render(generator, ws)), target_np, data_range=1.0)
     G = generator
     if cfg.pivotal_steps:
         G = copy.deepcopy(generator)
@@ -141,11 +137,11 @@ def invert(generator, image, config: InversionConfig | None = None) -> Inversion
         for p in params:
             p.requires_grad_(True)
         losses["pivotal"] = _optimise(params, lambda: _loss(render(G, ws), y, cfg.multiscale_weight),
-                                      cfg.pivotal_steps, cfg.pivotal_lr)
+                                      cfg.pivotal_steps, cfg.pivotal_learning_rate)
         G.requires_grad_(False).eval()
     with torch.no_grad():
         recon = image_to_numpy(render(G, ws))
-    final = psnr(recon, target_np)
+    final = _psnr(recon, target_np, data_range=1.0)
     if cfg.pivotal_steps:
         stages["pivotal"] = final
     return InversionResult(ws, recon, final, G, losses, stages, time.perf_counter() - t0)

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..checkpoint import load_checkpoint, save_checkpoint
-from .faces import LANDMARK_NAMES, make_faces
+from .data import LANDMARK_NAMES, make_faces
 
 __all__ = ["LandmarkConfig", "LandmarkNet", "train_landmark_regressor", "detect_landmarks", "landmark_error",
            "save_regressor", "load_regressor", "shipped_regressor"]
@@ -35,7 +35,7 @@ class LandmarkConfig:
         size: image size in pixels.
         width: channels of the first stage (doubling twice going down).
         num_train, num_test: rendered faces for training / held-out testing.
-        steps: Adam steps (batch ``batch_size``), cosine-decayed from ``lr``.
+        steps: Adam steps (batch ``batch_size``), one-cycle schedule peaking at ``learning_rate``.
         seed: seeds data (train faces use ``seed``, test faces ``seed + 1``) and initialisation.
     """
 
@@ -45,7 +45,7 @@ class LandmarkConfig:
     num_test: int = 500
     steps: int = 800
     batch_size: int = 32
-    lr: float = 3e-3
+    learning_rate: float = 3e-3
     seed: int = 0
 
 
@@ -137,8 +137,8 @@ def train_landmark_regressor(cfg: LandmarkConfig | None = None, progress=None) -
     test_x, test_y, _ = make_faces(cfg.num_test, seed=cfg.seed + 1, size=cfg.size, chw=True)
     train_x, train_y = torch.from_numpy(train_x), torch.from_numpy(train_y)
     model = LandmarkNet(train_y.shape[1], cfg.width)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.1)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.learning_rate, total_steps=cfg.steps, pct_start=0.1)
     g = torch.Generator().manual_seed(cfg.seed)
     model.train()
     for step in range(cfg.steps):

@@ -6,8 +6,8 @@ betas (0.0, 0.99), style mixing, an exponential moving average of G (half-life 1
 the paper's ramp-up) used for all sampling, bf16 autocast. Path-length regularisation is left out
 (our choice: it doubles the G step cost on a CPU and DragGAN does not need it).
 
-The EMA generator lives next to G inside :class:`GeneratorWithEMA`, the module handed to the
-project's one training loop, so every loop checkpoint holds it and resume stays exact.
+The moving average is the training loop's own (``trainer.G_ema``, :class:`ganbook.train.TrainConfig`
+``ema`` and ``ema_rampup``), so every loop checkpoint holds it and resume stays exact.
 """
 from __future__ import annotations
 
@@ -17,18 +17,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
-from torch import nn
 
-from ..checkpoint import load_checkpoint, save_checkpoint
+from ..checkpoint import save_checkpoint
 from ..losses.gan import discriminator_loss, generator_loss
 from ..models.stylegan2 import Discriminator, Generator, StyleGAN2Config
+from ..models.stylegan2_official import read_generator_checkpoint
 from ..train import TrainConfig, Trainer
-from .faces import make_faces
+from .data import make_face_pool
 
-__all__ = ["FacesGANConfig", "GeneratorWithEMA", "make_face_pool", "build_trainer", "train_faces_gan",
-           "save_generator", "load_generator", "shipped_checkpoint", "SHIPPED_NAME"]
+__all__ = ["FacesGANConfig", "TrainedFacesGAN", "build_trainer", "train", "save_generator", "load_generator",
+           "shipped_checkpoint", "SHIPPED_NAME"]
 
 SHIPPED_NAME = "faces64"
 
@@ -40,7 +39,7 @@ class FacesGANConfig:
     Attributes:
         model: generator/discriminator sizes.
         batch_size: images per D and per G step.
-        lr: Adam learning rate for G and D (paper 2e-3).
+        learning_rate: Adam learning rate for G and D (paper 2e-3).
         betas: Adam betas (paper (0.0, 0.99); floats, torch rejects ints).
         r1_gamma: R1 weight; StyleGAN2-ADA's heuristic 0.0002 res^2 / batch (0.0256 at 64 px, batch 32).
         r1_every: lazy regularisation interval (paper 16).
@@ -55,7 +54,7 @@ class FacesGANConfig:
 
     model: StyleGAN2Config = field(default_factory=StyleGAN2Config)
     batch_size: int = 32
-    lr: float = 2e-3
+    learning_rate: float = 2e-3
     betas: tuple[float, float] = (0.0, 0.99)
     r1_gamma: float = 0.0256
     r1_every: int = 16
@@ -78,42 +77,6 @@ class FacesGANConfig:
         return cls(**d)
 
 
-class GeneratorWithEMA(nn.Module):
-    """G (trained) and its moving average G_ema (sampled from), checkpointed together."""
-
-    def __init__(self, cfg: StyleGAN2Config):
-        super().__init__()
-        self.G = Generator(cfg)
-        self.G_ema = Generator(cfg)
-        self.G_ema.load_state_dict(self.G.state_dict())
-        self.G_ema.requires_grad_(False).eval()
-
-    @torch.no_grad()
-    def update_ema(self, images_seen: int, batch_size: int, ema_kimg: float, ema_rampup: float | None) -> None:
-        ema_nimg = ema_kimg * 1000
-        if ema_rampup is not None:
-            ema_nimg = min(ema_nimg, images_seen * ema_rampup)
-        beta = 0.5 ** (batch_size / max(ema_nimg, 1e-8))
-        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
-            p_ema.lerp_(p.detach(), 1 - beta)
-        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
-            b_ema.copy_(b)  # w_avg and the constant noise follow G exactly
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self.G_ema.eval()  # G_ema never tracks w_avg itself
-        return self
-
-
-def make_face_pool(n: int, seed: int, size: int) -> torch.Tensor:
-    """Render ``n`` seeded faces once, as uint8 (n, 3, size, size): 12 KiB per face at 64 px."""
-    pool = torch.empty(n, 3, size, size, dtype=torch.uint8)
-    for start in range(0, n, 1024):  # in chunks: the float32 renders of the whole pool would be 4x larger
-        images, _, _ = make_faces(min(1024, n - start), seed=seed, size=size, chw=True, offset=start)
-        pool[start:start + len(images)] = torch.from_numpy(np.round(images * 255).astype(np.uint8))
-    return pool
-
-
 def build_trainer(cfg: FacesGANConfig, steps: int, pool: torch.Tensor | None = None, checkpoint_dir=None,
                   checkpoint_every: int = 0, log_every: int = 50, desc: str = "faces GAN") -> Trainer:
     """A :class:`ganbook.train.Trainer` set up with the StyleGAN2 recipe on the face pool.
@@ -129,11 +92,11 @@ def build_trainer(cfg: FacesGANConfig, steps: int, pool: torch.Tensor | None = N
     pool = make_face_pool(cfg.pool_size, cfg.data_seed, res) if pool is None else pool
     if pool.shape[1:] != (3, res, res):
         raise ValueError(f"face pool has shape {tuple(pool.shape)}, expected (N, 3, {res}, {res})")
-    pair, D = GeneratorWithEMA(cfg.model), Discriminator(cfg.model)
-    G = pair.G
+    G, D = Generator(cfg.model), Discriminator(cfg.model)
     c = cfg.r1_every / (cfg.r1_every + 1)  # lazy regularisation: keep the effective Adam dynamics
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas, eps=1e-8)
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr * c, betas=(cfg.betas[0] ** c, cfg.betas[1] ** c), eps=1e-8)
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.learning_rate, betas=cfg.betas, eps=1e-8)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.learning_rate * c, betas=(cfg.betas[0] ** c, cfg.betas[1] ** c),
+                             eps=1e-8)
     num_ws, z_dim, bs = G.num_ws, cfg.model.z_dim, cfg.batch_size
 
     def sample(g: torch.Generator) -> dict:
@@ -168,20 +131,40 @@ def build_trainer(cfg: FacesGANConfig, steps: int, pool: torch.Tensor | None = N
     def g_loss(batch):
         return generator_loss("nonsaturating", D(fake_images(batch)))
 
-    def ema_callback(tr, step, logs):
-        pair.update_ema(step * bs, bs, cfg.ema_kimg, cfg.ema_rampup)
-
+    # Half-life ema_kimg thousand images at full strength, ramped up over the first images seen.
     tcfg = TrainConfig(steps=steps, log_every=log_every, checkpoint_every=checkpoint_every,
                        checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir),
-                       amp=cfg.amp, seed=cfg.seed, desc=desc)
-    trainer = Trainer(pair, sample, tcfg, opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss,
-                      d_loss=d_loss, callbacks=[ema_callback])
+                       amp=cfg.amp, ema=0.5 ** (bs / max(cfg.ema_kimg * 1000, 1e-8)), ema_rampup=cfg.ema_rampup,
+                       batch_size=bs, seed=cfg.seed, desc=desc)
+    trainer = Trainer(G, sample, tcfg, opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss)
     return trainer
 
 
-def train_faces_gan(cfg: FacesGANConfig, steps: int | None = None, minutes: float | None = None,
-                    work_dir: str | Path | None = None, chunk: int = 200, resume: bool = False,
-                    on_chunk=None) -> Trainer:
+@dataclass
+class TrainedFacesGAN:
+    """A trained faces GAN.
+
+    Attributes:
+        G_ema: the moving average of G, the generator to sample from (frozen, eval mode).
+        G, D: the trained generator and discriminator.
+        steps: adversarial steps run.
+        history: the loop's loss history.
+        seconds: training time (without checkpoint writing).
+        trainer: the loop, to continue training (raise ``trainer.config.steps`` and call ``fit``).
+    """
+
+    G_ema: Generator
+    G: Generator
+    D: Discriminator
+    steps: int
+    history: dict
+    seconds: float
+    trainer: Trainer
+
+
+def train(cfg: FacesGANConfig, steps: int | None = None, minutes: float | None = None,
+          work_dir: str | Path | None = None, chunk: int = 200, resume: bool = False,
+          on_chunk=None) -> TrainedFacesGAN:
     """Train for a number of steps or a time budget, in chunks that each end with a loop checkpoint.
 
     Args:
@@ -191,10 +174,10 @@ def train_faces_gan(cfg: FacesGANConfig, steps: int | None = None, minutes: floa
         work_dir: where the loop keeps its resumable checkpoints (None: none).
         chunk: steps per chunk (the checkpoint interval).
         resume: continue from the newest checkpoint in ``work_dir``.
-        on_chunk: ``fn(trainer)`` after each chunk (e.g. export the EMA generator).
+        on_chunk: ``fn(trainer)`` after each chunk (e.g. export ``trainer.G_ema``).
     """
     if steps is None and minutes is None:
-        raise ValueError("train_faces_gan needs steps, minutes or both")
+        raise ValueError("train needs steps, minutes or both")
     trainer = build_trainer(cfg, steps=0, checkpoint_dir=work_dir, checkpoint_every=chunk if work_dir else 0)
     if resume and work_dir is not None:
         from ..checkpoint import latest_checkpoint
@@ -208,7 +191,7 @@ def train_faces_gan(cfg: FacesGANConfig, steps: int | None = None, minutes: floa
         trainer.fit()
         if on_chunk is not None:
             on_chunk(trainer)
-    return trainer
+    return TrainedFacesGAN(trainer.G_ema, trainer.G, trainer.D, trainer.step, trainer.history, trainer.seconds, trainer)
 
 
 def save_generator(path: str | Path, G: Generator, meta: dict | None = None) -> Path:
@@ -233,10 +216,4 @@ def load_generator(path: str | Path | None = None, device="cpu") -> Generator:
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing; regenerate it with "
                                     "`python scripts/train_faces_gan.py --steps 4200 --threads 1 --out src/ganbook/assets/faces64`")
-    tensors, meta = load_checkpoint(path)
-    if meta.get("kind") != "stylegan2-generator":
-        raise ValueError(f"{path}: not a StyleGAN2 generator checkpoint (kind={meta.get('kind')!r})")
-    G = Generator(StyleGAN2Config(**meta["model"]))
-    G.load_state_dict({k: v.float() for k, v in tensors.items()})
-    G.meta = meta
-    return G.eval().requires_grad_(False).to(device)
+    return read_generator_checkpoint(path, device=device)

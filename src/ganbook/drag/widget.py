@@ -86,7 +86,7 @@ class DragWidget:
         from ipycanvas import MultiCanvas
 
         size = self.res * self.scale
-        # An explicit CSS size: inside a VBox the canvas would otherwise be stretched (toolchain A7).
+        # An explicit CSS size: inside a VBox the canvas would otherwise be stretched to the box width.
         self.canvas = MultiCanvas(3, width=size, height=size,
                                   layout=widgets.Layout(width=f"{size}px", height=f"{size}px"))
         self.canvas.on_mouse_down(self.on_mouse_down)

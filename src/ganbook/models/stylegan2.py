@@ -20,8 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["StyleGAN2Config", "Generator", "Discriminator", "MappingNetwork", "SynthesisBlock", "ModulatedConv2d",
-           "load_pretrained"]
+__all__ = ["StyleGAN2Config", "Generator", "Discriminator", "MappingNetwork", "SynthesisBlock", "ModulatedConv2d"]
 
 
 @dataclass
@@ -320,16 +319,6 @@ class Generator(nn.Module):
         elif ws.ndim == 2:
             ws = ws[:, None].expand(-1, self.num_ws, -1)
         return self.synthesis(ws, noise_mode, rng, return_features)
-
-
-def load_pretrained(path, device="cpu", network: str = "G_ema") -> Generator:
-    """A generator from an official StyleGAN2-ADA / DragGAN file or a ganbook checkpoint, loaded safely.
-
-    See :func:`ganbook.models.stylegan2_official.load_pretrained` (nothing from a pickle is executed).
-    """
-    from .stylegan2_official import load_pretrained as _load
-
-    return _load(path, device=device, network=network)
 
 
 # ---------------------------------------------------------------- discriminator

@@ -27,7 +27,8 @@ import torch
 from .stylegan2 import Generator, StyleGAN2Config, _blur_kernel
 
 __all__ = ["PretrainedError", "SafeUnpickler", "PersistentRecord", "ALLOWED", "read_official_pickle",
-           "official_to_ours", "ours_to_official", "infer_config", "load_pretrained"]
+           "official_to_ours", "ours_to_official", "infer_config", "load_pretrained",
+           "read_generator_checkpoint"]
 
 
 class PretrainedError(ValueError):
@@ -254,9 +255,7 @@ def load_pretrained(path: str | Path, device: Any = "cpu", network: str = "G_ema
     kwargs: dict = {}
     try:
         if suffix == ".json" or (suffix == ".safetensors" and _is_ganbook(path.with_suffix(".json"), FORMAT)):
-            from ..drag.training import load_generator
-
-            return load_generator(path.with_suffix(".json"), device=device)
+            return read_generator_checkpoint(path.with_suffix(".json"), device=device)
         if suffix == ".pkl":
             data = read_official_pickle(path)
             record = data.get(network)
@@ -280,6 +279,23 @@ def load_pretrained(path: str | Path, device: Any = "cpu", network: str = "G_ema
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         raise PretrainedError(f"{path}: not a StyleGAN2 generator ganbook can load: {msg}") from None
     return G.eval().to(device)
+
+
+def read_generator_checkpoint(path: str | Path, device: Any = "cpu") -> Generator:
+    """A generator from a ganbook checkpoint (``kind: stylegan2-generator``), float32, eval mode, frozen.
+
+    Raises:
+        ValueError: the checkpoint holds something else.
+    """
+    from ..checkpoint import load_checkpoint
+
+    tensors, meta = load_checkpoint(path)
+    if meta.get("kind") != "stylegan2-generator":
+        raise ValueError(f"{path}: not a StyleGAN2 generator checkpoint (kind={meta.get('kind')!r})")
+    G = Generator(StyleGAN2Config(**meta["model"]))
+    G.load_state_dict({k: v.float() for k, v in tensors.items()})
+    G.meta = meta
+    return G.eval().requires_grad_(False).to(device)
 
 
 def _is_ganbook(json_path: Path, fmt: str) -> bool:

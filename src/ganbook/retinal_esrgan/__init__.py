@@ -28,7 +28,7 @@ Submodules, bottom-up (every public name is re-exported here: ``from ganbook imp
 * ``training``: the two stages (:func:`train`, or :func:`train_psnr` then :func:`train_gan`) giving a
   :class:`TrainedESRGAN`, network interpolation (:func:`generators`), export (:func:`save_models`);
 * ``evaluation``: (tiled) inference :func:`super_resolve`, vessel-aware metrics in the FOV
-  (:func:`evaluate`), one image's outputs for figures (:func:`predict`);
+  (:func:`evaluate`), one image's outputs for figures (:func:`predictions`);
 * ``figures``: the notebook's figures and the α slider.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ from __future__ import annotations
 from .config import PROFILES, TILED_TOLERANCE, RetinalESRGANConfig
 from .data import (FundusImage, bicubic, by_dataset, data_sources, degrade, make_sampler, test_images,
                    training_images)
-from .evaluation import (Prediction, evaluate, find_microaneurysms, image_scores, microaneurysm_contrast, predict,
+from .evaluation import (Prediction, evaluate, find_microaneurysms, image_scores, microaneurysm_contrast, predictions,
                          super_resolve, vessel_box)
 from .figures import (alpha_slider, data_overview, gan_stage_losses, microaneurysm_crops, perception_distortion,
                       psnr_stage_losses, sweep, vessel_crops)
@@ -48,7 +48,7 @@ __all__ = ["RetinalESRGANConfig", "PROFILES", "TILED_TOLERANCE",
            "bicubic",
            "build_generator", "TrainedESRGAN", "train", "train_psnr", "train_gan", "interpolated", "alpha_name",
            "generators", "model_card", "save_models",
-           "super_resolve", "image_scores", "Prediction", "predict", "evaluate", "find_microaneurysms",
+           "super_resolve", "image_scores", "Prediction", "predictions", "evaluate", "find_microaneurysms",
            "microaneurysm_contrast", "vessel_box",
            "sweep", "data_overview", "psnr_stage_losses", "gan_stage_losses", "perception_distortion", "vessel_crops",
            "microaneurysm_crops", "alpha_slider"]

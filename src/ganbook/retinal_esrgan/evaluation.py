@@ -120,7 +120,7 @@ class Prediction:
     sr: dict[str, np.ndarray]          # method -> SR image, "bicubic" first
 
 
-def predict(image: FundusImage, models: Mapping[str, RRDBNet], cfg: RetinalESRGANConfig, *,
+def predictions(image: FundusImage, models: Mapping[str, RRDBNet], cfg: RetinalESRGANConfig, *,
             device: Any = "cpu") -> Prediction:
     """Bicubic and every model (whole image) on one held-out image, from its ×``cfg.scale`` bicubic LR.
 
@@ -150,7 +150,7 @@ def evaluate(images: Sequence[FundusImage], models: Mapping[str, RRDBNet], cfg: 
     """
     sums: dict[str, dict[str, list[float]]] = {}
     for item in images:
-        pred = predict(item, models, cfg, device=device)
+        pred = predictions(item, models, cfg, device=device)
         for method, sr in pred.sr.items():
             for metric, value in image_scores(pred.hr, sr, pred.mask, blobs=pred.blobs).items():
                 sums.setdefault(method, {}).setdefault(metric, []).append(value)

@@ -78,7 +78,7 @@ def vessel_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], al
     """HR, bicubic and the α sweep in one ``(row, col, size)`` window, each titled with its PSNR.
 
     Args:
-        pred: :func:`predict` of the held-out photo.
+        pred: :func:`predictions` of the held-out photo.
         scores: that dataset's ``{method: {metric: value}}``.
         alphas: the interpolation weights.
         box: the window (e.g. at :func:`vessel_box`).
@@ -94,7 +94,7 @@ def microaneurysm_crops(pred: Prediction, scores: Mapping[str, Mapping[str, floa
     whole image when none was found), each titled with its microaneurysm contrast ratio.
 
     Args:
-        pred: :func:`predict` of the microaneurysm crop.
+        pred: :func:`predictions` of the microaneurysm crop.
         scores: that dataset's ``{method: {metric: value}}``.
         alphas: the interpolation weights.
         size: the window side in HR pixels.
