@@ -207,7 +207,7 @@ inv = drag.invert(G, real, drag.InversionConfig(steps_w=cfg.inversion_steps, ste
                                                 pivotal_steps=cfg.pivotal_steps))
 real_face, real_split = "rendered face (not generated)", f"seed {20260 + seed}"
 run.record("inversion", real_face, real_split,
-           {f"inversion in {stage}": {"psnr_db": value} for stage, value in inv.psnr_stages.items()})
+           {f"inversion in {stage}": {"psnr": value} for stage, value in inv.psnr_stages.items()})
 
 nose = real_lm[2]
 target = np.clip(nose + (5.0, 3.0), 0, G.resolution - 1)

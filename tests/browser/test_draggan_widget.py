@@ -5,7 +5,8 @@ runs every cell at the smoke profile, clicks a handle (the face's nose tip, whic
 prints) and a target 6 px to its right on the canvas, presses Start, and reads the kernel's side
 from the widget's event log (``$GANBOOK_WIDGET_EVENTS``): the clicks arrived at the right canvas
 pixels, the tracked handle ended within a few pixels of the target, and the image changed.
-Recipe and pitfalls: ``shared/reference/toolchain.md`` §A6-A7.
+Chromium comes from Debian (`make browser-deps`); Playwright is pointed at `/usr/bin/chromium` and never
+downloads a browser.
 """
 from __future__ import annotations
 

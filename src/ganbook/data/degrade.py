@@ -235,12 +235,12 @@ def add_noise(x, sigma: float, kind: str = "gaussian", rng: int | np.random.Gene
     if kind not in ("gaussian", "rician"):
         raise ValueError(f"add_noise: kind={kind!r} is not gaussian or rician")
 
-    generator = rng if isinstance(rng, (torch.Generator, np.random.Generator)) else np.random.default_rng(rng)
+    source = rng if isinstance(rng, (torch.Generator, np.random.Generator)) else np.random.default_rng(rng)
 
     def normal() -> torch.Tensor:
-        if isinstance(generator, torch.Generator):
-            return torch.randn(t.shape, generator=generator, dtype=t.dtype, device=generator.device).to(t.device)
-        return torch.from_numpy(generator.standard_normal(tuple(t.shape))).to(t.dtype).to(t.device)
+        if isinstance(source, torch.Generator):
+            return torch.randn(t.shape, generator=source, dtype=t.dtype, device=source.device).to(t.device)
+        return torch.from_numpy(source.standard_normal(tuple(t.shape))).to(t.dtype).to(t.device)
 
     if kind == "gaussian":
         out = t + sigma * normal()

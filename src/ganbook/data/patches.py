@@ -176,9 +176,9 @@ class PairedPatchSampler:
     def _channels_first(self, a: np.ndarray) -> np.ndarray:
         return a[None] if a.ndim == self.spatial_dims else a
 
-    def __call__(self, generator: torch.Generator | np.random.Generator | int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, rng: torch.Generator | np.random.Generator | int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """One batch: (lr, hr) float32 tensors of shape (B, C, *lr_size) and (B, C, *hr_size)."""
-        gen = as_numpy_rng(generator)
+        gen = as_numpy_rng(rng)
         which = gen.choice(len(self.hr), size=self.batch_size, p=self.weights)
         lrs, hrs = [], []
         for i in which:

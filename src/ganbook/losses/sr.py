@@ -170,7 +170,7 @@ class SVWeights:
 SANCHEZ_VILAPLANA = SVWeights()
 
 
-def sv_soft_labels(n: int, generator: torch.Generator | None = None, flip_prob: float = 0.1,
+def sv_soft_labels(n: int, rng: torch.Generator | None = None, flip_prob: float = 0.1,
                    device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Soft, noisy LSGAN targets for one discriminator step: real ~ U(0.7, 1.2), fake ~ U(0, 0.3).
 
@@ -179,11 +179,11 @@ def sv_soft_labels(n: int, generator: torch.Generator | None = None, flip_prob: 
 
     Args:
         n: batch size.
-        generator: RNG (the Trainer's data RNG, for exact resume); torch's global RNG when None.
+        rng: RNG (the Trainer's data RNG, for exact resume); torch's global RNG when None.
         flip_prob: probability of swapping a sample's real and fake targets.
         device: where to put the labels.
     """
-    u = torch.rand(3, n, generator=generator)
+    u = torch.rand(3, n, generator=rng)
     y_real, y_fake = 0.7 + 0.5 * u[0], 0.3 * u[1]
     flip = u[2] < flip_prob
     y_real, y_fake = torch.where(flip, y_fake, y_real), torch.where(flip, y_real, y_fake)

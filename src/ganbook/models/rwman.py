@@ -142,12 +142,12 @@ class RWMAN(nn.Module):
             nn.init.zeros_(self.tail.weight)
             nn.init.zeros_(self.tail.bias)
 
-    def forward(self, lr: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def forward(self, lr: torch.Tensor, rng: torch.Generator | None = None) -> torch.Tensor:
         """Super-resolve ``lr`` (N, in_channels, H, W) to (N, out_channels, scale·H, scale·W).
 
         Args:
             lr: the low-resolution batch.
-            generator: RNG for MedSRGAN+'s noise channel (torch's global RNG when None); ignored
+            rng: RNG for MedSRGAN+'s noise channel (torch's global RNG when None); ignored
                 without ``noise_channel``.
         """
         cfg = self.config
@@ -155,7 +155,7 @@ class RWMAN(nn.Module):
             raise ValueError(f"RWMAN expects (N, {cfg.in_channels}, H, W) input, got shape {tuple(lr.shape)}")
         x = lr
         if cfg.noise_channel:
-            noise = torch.randn((lr.shape[0], 1, *lr.shape[2:]), generator=generator, device=lr.device,
+            noise = torch.randn((lr.shape[0], 1, *lr.shape[2:]), generator=rng, device=lr.device,
                                 dtype=lr.dtype)
             x = torch.cat([lr, noise], dim=1)  # (N, in_channels + 1, H, W)
         feat = self.head(x)
