@@ -52,13 +52,13 @@ def test_untrained_residual_rwman_reproduces_bicubic_exactly():
     assert not torch.allclose(tiny(residual_interp=False)(x), ref, atol=1e-3)
 
 
-def test_noise_channel_is_reproducible_from_a_generator_and_varies_between_draws():
+def test_noise_channel_is_reproducible_from_an_rng_and_varies_between_draws():
     torch.manual_seed(0)
     model = tiny(noise_channel=True, residual_interp=False)
     x = torch.rand(1, 1, 8, 8)
-    a = model(x, generator=torch.Generator().manual_seed(1))
-    b = model(x, generator=torch.Generator().manual_seed(1))
-    c = model(x, generator=torch.Generator().manual_seed(2))
+    a = model(x, rng=torch.Generator().manual_seed(1))
+    b = model(x, rng=torch.Generator().manual_seed(1))
+    c = model(x, rng=torch.Generator().manual_seed(2))
     assert torch.equal(a, b)
     assert not torch.allclose(a, c)
 
