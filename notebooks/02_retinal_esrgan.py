@@ -178,7 +178,9 @@ plt.show()
 # %%
 models = retinal_esrgan.generators(trained, cfg.alphas)  # RRDB(P), ESRGAN, then one per alpha
 test_sets = retinal_esrgan.by_dataset(held_out)  # the photo's lower band, the microaneurysm crop
-scores = {dataset: retinal_esrgan.evaluate(images, models, cfg, device=run.device)
+outputs = {dataset: [retinal_esrgan.predictions(image, models, cfg, device=run.device) for image in images]
+           for dataset, images in test_sets.items()}  # kept for the crop figures below
+scores = {dataset: retinal_esrgan.evaluate(images, models, cfg, outputs=outputs[dataset])
           for dataset, images in test_sets.items()}
 for dataset, dataset_scores in scores.items():
     run.record("fundus_sr_x4", dataset, "test", dataset_scores)
@@ -211,13 +213,13 @@ plt.show()
 
 # %%
 main = next(iter(test_sets))  # the held-out photo
-photo = retinal_esrgan.predictions(test_sets[main][0], models, cfg, device=run.device)
+photo = outputs[main][0]
 box = (*retinal_esrgan.vessel_box(photo.hr, photo.mask, 64), 64)
 fig = retinal_esrgan.vessel_crops(photo, scores[main], cfg.alphas, box)
 run.save_figure(fig, "crops_vessels")
 plt.show()
 
-lesions = retinal_esrgan.predictions(test_sets["microaneurysms"][0], models, cfg, device=run.device)
+lesions = outputs["microaneurysms"][0]
 fig = retinal_esrgan.microaneurysm_crops(lesions, scores["microaneurysms"], cfg.alphas)
 run.save_figure(fig, "crops_microaneurysms")
 plt.show()

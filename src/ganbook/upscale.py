@@ -38,7 +38,7 @@ import torch
 
 from .data.intensity import from_unit, to_unit
 
-__all__ = ["register", "upscale_file", "super_resolve", "card_window", "check_input", "InputWarning"]
+__all__ = ["register", "upscale_file", "upscale_array", "card_window", "check_input", "InputWarning"]
 
 
 class InputWarning(UserWarning):
@@ -88,7 +88,7 @@ def _spacing_text(t) -> str:
 
 
 # ----------------------------------------------------------------------------------------- inference
-def super_resolve(model: torch.nn.Module, card, x: np.ndarray, *, tile: int | None = None, overlap: int | None = None,
+def upscale_array(model: torch.nn.Module, card, x: np.ndarray, *, tile: int | None = None, overlap: int | None = None,
                   batch_size: int = 4, device: Any = "cpu") -> np.ndarray:
     """Super-resolve a [0, 1] array with tiling.
 
@@ -175,7 +175,7 @@ def upscale_file(checkpoint, input_path, output_path, *, tile: int | None = None
         raw = src.array[0] if src.layout == "FHW" else src.array
         warns = check_input(card, raw, src.spacing, inp)
         window = card_window(card, raw)
-        y = from_unit(super_resolve(model, card, to_unit(raw, window), tile=tile, overlap=overlap, device=dev),
+        y = from_unit(upscale_array(model, card, to_unit(raw, window), tile=tile, overlap=overlap, device=dev),
                       window, clip=True)
         from .data.dicom_writer import write_dicom_slice
 
@@ -193,10 +193,10 @@ def upscale_file(checkpoint, input_path, output_path, *, tile: int | None = None
         window = card_window(card, src.array)
         x = to_unit(src.array, window)
         if card.spatial_dims == 3:
-            y, factors = super_resolve(model, card, x, tile=tile, overlap=overlap, device=dev), (s, s, s)
+            y, factors = upscale_array(model, card, x, tile=tile, overlap=overlap, device=dev), (s, s, s)
         else:  # a 2-D model: every slice along the last axis, in-plane upscaling only
             slices = np.moveaxis(x, -1, 0)  # (K, I, J)
-            y = np.stack([super_resolve(model, card, sl, tile=tile, overlap=overlap, device=dev) for sl in slices], -1)
+            y = np.stack([upscale_array(model, card, sl, tile=tile, overlap=overlap, device=dev) for sl in slices], -1)
             factors = (s, s, 1)
         y = from_unit(y, window, clip=True)
         # The output grid follows where the model assumes each LR voxel sits in its HR block.
@@ -215,7 +215,7 @@ def upscale_file(checkpoint, input_path, output_path, *, tile: int | None = None
         src = read_image(inp)
         warns = check_input(card, src.array, None, inp)
         window = card_window(card, src.array)
-        y = from_unit(super_resolve(model, card, to_unit(src.array, window), tile=tile, overlap=overlap, device=dev),
+        y = from_unit(upscale_array(model, card, to_unit(src.array, window), tile=tile, overlap=overlap, device=dev),
                       window, clip=True)
         _write_picture(out, y, sixteen_bit=src.meta.get("mode", "").startswith("I;16") or src.meta.get("mode") == "I")
         return _summary(card, src.array.shape, y.shape, None, None, out, warns)

@@ -1,5 +1,6 @@
 """Microaneurysm detection / contrast, the per-image scores and the per-dataset evaluation of notebook 02."""
 import numpy as np
+import pytest
 from scipy.ndimage import gaussian_filter
 
 from ganbook import retinal_esrgan
@@ -58,3 +59,6 @@ def test_evaluate_averages_per_method_and_measures_microaneurysm_contrast_only_w
     assert len(pred.blobs) == 1 and list(pred.sr) == ["bicubic", "RRDB(P)"]
     dot_scores = retinal_esrgan.evaluate([dots], {"RRDB(P)": model}, smoke_cfg)
     assert 0 < dot_scores["bicubic"]["ma_contrast_ratio"] < 1
+    assert retinal_esrgan.evaluate([dots], {"RRDB(P)": model}, smoke_cfg, outputs=[pred]) == dot_scores
+    with pytest.raises(ValueError, match="1 outputs for 2 images"):
+        retinal_esrgan.evaluate([dots, phantom], {"RRDB(P)": model}, smoke_cfg, outputs=[pred])

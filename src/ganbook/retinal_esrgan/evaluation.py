@@ -121,7 +121,7 @@ class Prediction:
 
 
 def predictions(image: FundusImage, models: Mapping[str, RRDBNet], cfg: RetinalESRGANConfig, *,
-            device: Any = "cpu") -> Prediction:
+                device: Any = "cpu") -> Prediction:
     """Bicubic and every model (whole image) on one held-out image, from its ×``cfg.scale`` bicubic LR.
 
     Microaneurysms are detected (:func:`find_microaneurysms`) in the HR image of the microaneurysm
@@ -135,7 +135,7 @@ def predictions(image: FundusImage, models: Mapping[str, RRDBNet], cfg: RetinalE
 
 
 def evaluate(images: Sequence[FundusImage], models: Mapping[str, RRDBNet], cfg: RetinalESRGANConfig, *,
-             device: Any = "cpu") -> dict[str, dict[str, float]]:
+             device: Any = "cpu", outputs: Sequence[Prediction] | None = None) -> dict[str, dict[str, float]]:
     """``{method: {metric: mean over images}}`` for bicubic and every model on held-out images of one dataset.
 
     Args:
@@ -143,14 +143,17 @@ def evaluate(images: Sequence[FundusImage], models: Mapping[str, RRDBNet], cfg: 
         models: method name -> trained model (:func:`generators`: "RRDB(P)", "ESRGAN", "ESRGAN(alpha=0.2)", ...).
         cfg: the profile's config.
         device: where the models run.
+        outputs: :func:`predictions` of ``images`` already computed (e.g. kept for figures); None runs them.
 
     Returns:
         Methods in the order bicubic, then ``models``; metrics as :func:`image_scores` (the microaneurysm
         contrast only where microaneurysms are found), NaN-ignoring means.
     """
     sums: dict[str, dict[str, list[float]]] = {}
-    for item in images:
-        pred = predictions(item, models, cfg, device=device)
+    if outputs is not None and len(outputs) != len(images):
+        raise ValueError(f"evaluate: {len(outputs)} outputs for {len(images)} images")
+    for i, item in enumerate(images):
+        pred = outputs[i] if outputs is not None else predictions(item, models, cfg, device=device)
         for method, sr in pred.sr.items():
             for metric, value in image_scores(pred.hr, sr, pred.mask, blobs=pred.blobs).items():
                 sums.setdefault(method, {}).setdefault(metric, []).append(value)
