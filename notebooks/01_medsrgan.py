@@ -138,7 +138,9 @@ del paper_g, paper_d, demo_g
 # manifest) or pass its path as the `vgg19_weights` parameter, and rerun.
 
 # %%
-backbone = medsrgan.content_features(vgg19_weights)
+# `paper` never falls back: without the weights it stops here, before any training, saying how to import them.
+backbone = medsrgan.content_features(vgg19_weights, required=run.profile == "paper")
+run.add_data("content features: " + ("VGG-19 ImageNet" if backbone.is_pretrained else "pixels (fallback)"), None)
 print(backbone.message)
 
 # %% [markdown]

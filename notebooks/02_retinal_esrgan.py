@@ -66,6 +66,8 @@ from ganbook.sr.common import peak_rss_increase
 run = ganbook.start("02_retinal_esrgan", profile=profile, seed=seed, device=device, interactive=interactive,
                     pretrain_steps=pretrain_steps, gan_steps=gan_steps, vgg19_weights=vgg19_weights)
 cfg = run.configure(retinal_esrgan.PROFILES)
+# the perceptual loss's weights, looked up before any training: `paper` stops here without them
+vgg19_weights = ganbook.models.vgg.vgg19_weights(vgg19_weights, required=run.profile == "paper")
 print(run)
 print(cfg)
 
@@ -157,8 +159,8 @@ plt.show()
 # file as `vgg19_weights`.
 
 # %%
-vgg19_weights = ganbook.models.vgg.vgg19_weights(vgg19_weights)  # None: none given or registered
-backbone = perceptual_backbone(vgg19_weights, ("conv5_4",))
+backbone = perceptual_backbone(vgg19_weights, ("conv5_4",))  # vgg19_weights None: the pixel fallback
+run.add_data("perceptual features: " + ("VGG-19 ImageNet" if backbone.is_pretrained else "pixels (fallback)"), None)
 print(backbone.message.replace(str(vgg19_weights), "the VGG-19 file") if vgg19_weights else backbone.message)
 
 trained = retinal_esrgan.train_gan(trained, sample, cfg, backbone.model, seed=seed, device=run.device,

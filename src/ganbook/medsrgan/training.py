@@ -21,18 +21,19 @@ from .config import HU_WINDOW, MedSRGANConfig
 from .data import TrainingData
 
 
-def content_features(path: str | None = None):
+def content_features(path: str | None = None, *, required: bool = False):
     """VGG-19 features for the content loss, or the documented pixel fallback.
 
     Args:
         path: a VGG-19 weights file; None looks for the copy registered with
             ``python -m ganbook data import vgg19 PATH`` (checksum-verified).
+        required: no pixel fallback: a DataError saying how to import the weights (``paper``).
 
     Returns:
         A :class:`~ganbook.models.vgg.PerceptualBackbone` ``(model, is_pretrained, message)`` from
         :func:`ganbook.models.perceptual_backbone`.
     """
-    return perceptual_backbone(vgg19_weights(path), MEDSRGAN_LAYERS)
+    return perceptual_backbone(vgg19_weights(path, required=required), MEDSRGAN_LAYERS)
 
 
 # ----------------------------------------------------------------------------------------- training

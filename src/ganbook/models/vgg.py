@@ -225,16 +225,29 @@ def perceptual_backbone(path: str | os.PathLike | None, layers: Sequence[str] = 
         f"names to use the real one.")
 
 
-def vgg19_weights(path: str | os.PathLike | None = None) -> str | None:
+def vgg19_weights(path: str | os.PathLike | None = None, *, required: bool = False) -> str | None:
     """The VGG-19 weights file to use: ``path`` if given, else the copy registered with
     ``python -m ganbook data import vgg19 PATH``, else None (the documented pixel fallback).
 
+    Args:
+        path: a weights file, or None to look for the registered copy.
+        required: no fallback (the ``paper`` profiles: a long run must train the papers' perceptual
+            objective, not the pixel stand-in); call it before any training so a run fails at once.
+
     Raises:
         DataError: a copy was registered but is missing or fails its checksum — never a silent
-            fallback; the message names the file and what to do.
+            fallback; or ``required`` and none was given or registered. The message says what to do.
     """
+    from ..data.errors import DataError
+
     if path is not None:
         return str(path)
     from ..data.fetch import location, weights_file
 
-    return None if location("vgg19") is None else str(weights_file("vgg19"))
+    found = None if location("vgg19") is None else str(weights_file("vgg19"))
+    if found is None and required:
+        raise DataError(None, "this run needs VGG-19 ImageNet weights for its perceptual loss and none were given "
+                              "or registered",
+                        f"download torchvision's {VGG19_FILE} and run `python -m ganbook data import vgg19 PATH` "
+                        "(checked against its checksum), or pass the file as the vgg19_weights parameter")
+    return found
