@@ -42,7 +42,8 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> np.random.Gener
     Args:
         seed: any non-negative integer.
         deterministic: also call ``torch.use_deterministic_algorithms`` (warn-only, so ops without a
-            deterministic kernel still run) and disable cuDNN autotuning.
+            deterministic kernel still run) and disable cuDNN autotuning; False releases both and turns
+            cuDNN autotuning on (fast 3-D convolutions on a GPU, run-to-run differences in the last bits).
 
     Returns:
         A fresh ``numpy.random.Generator`` seeded with ``seed`` for code that prefers explicit RNGs.
@@ -59,6 +60,9 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> np.random.Gener
         torch.backends.cudnn.benchmark = False
         # cuBLAS needs this for deterministic matmuls; harmless elsewhere.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    else:
+        torch.use_deterministic_algorithms(False)
+        torch.backends.cudnn.benchmark = True
     return np.random.default_rng(seed)
 
 

@@ -122,7 +122,7 @@ class Run:
 
 
 def start(notebook: str, *, profile: str = "demo", seed: int = 0, device: str = "auto", interactive: bool = True,
-          **parameters: Any) -> Run:
+          deterministic: bool | None = None, **parameters: Any) -> Run:
     """Begin a notebook run.
 
     Args:
@@ -133,6 +133,8 @@ def start(notebook: str, *, profile: str = "demo", seed: int = 0, device: str = 
         seed: global seed for Python, NumPy and torch.
         device: "auto" (cuda > mps > cpu), "cpu", "cuda" or "mps".
         interactive: show widgets; papermill runs pass False and get saved figures instead.
+        deterministic: deterministic kernels and no cuDNN autotuning; None = on at smoke and demo (results
+            repeat exactly on one host), off at paper (GPU speed: cuDNN picks its fastest 3-D kernels).
         **parameters: the notebook's other parameters, recorded in every provenance sidecar.
 
     Raises:
@@ -148,10 +150,12 @@ def start(notebook: str, *, profile: str = "demo", seed: int = 0, device: str = 
         import torch
 
         torch.set_num_threads(max(1, int(threads)))
-    rng = seed_everything(seed)
+    deterministic = profile != "paper" if deterministic is None else coerce("deterministic", deterministic, "bool")
+    rng = seed_everything(seed, deterministic=deterministic)
     dev = select_device(device)
     _plot_style()
-    params = {"profile": profile, "seed": seed, "device": device, "interactive": interactive, **parameters}
+    params = {"profile": profile, "seed": seed, "device": device, "interactive": interactive,
+              "deterministic": deterministic, **parameters}
     return Run(notebook=notebook, profile=profile, seed=seed, device=dev, interactive=interactive,
                parameters=params, rng=rng)
 

@@ -148,3 +148,21 @@ def test_the_portable_environment_reaches_smoke_kernels_of_the_runner(monkeypatc
     assert rp._execute("00_x.py", "/dev/null", {"profile": "demo"}, 2).ok
     assert not any(seen.values())  # demo keeps the host's threads and kernels
     assert all(key not in os.environ for key in PORTABLE_ENV)  # restored afterwards
+
+
+def test_paper_runs_release_deterministic_kernels_and_autotune_cudnn_while_demo_keeps_them(monkeypatch):
+    import torch
+
+    from ganbook.session import start
+
+    monkeypatch.delenv("GANBOOK_PROFILE", raising=False)
+    try:
+        run = start("99_test", profile="paper", seed=0, device="cpu", interactive=False)
+        assert not torch.are_deterministic_algorithms_enabled() and torch.backends.cudnn.benchmark
+        assert run.parameters["deterministic"] is False
+        run = start("99_test", profile="paper", seed=0, device="cpu", interactive=False, deterministic=True)
+        assert torch.are_deterministic_algorithms_enabled() and not torch.backends.cudnn.benchmark
+    finally:
+        run = start("99_test", profile="demo", seed=0, device="cpu", interactive=False)
+    assert torch.are_deterministic_algorithms_enabled() and not torch.backends.cudnn.benchmark
+    assert run.parameters["deterministic"] is True
