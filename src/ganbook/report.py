@@ -111,12 +111,13 @@ def load_metrics(notebook: str, folder: Path | None = None) -> dict:
 class Table(NamedTuple):
     """A table as data, rendered to Markdown (:func:`markdown_table`) or HTML (:func:`html_table`).
 
-    ``numeric[i]`` right-aligns column ``i``.
+    ``numeric[i]`` right-aligns column ``i``; ``anchors`` makes each first cell a link to ``#<cell>``.
     """
 
     header: list[str]
     numeric: list[bool]
     rows: list[list[str]]
+    anchors: bool = False
 
 
 def pivot_table(rows: Sequence[Mapping[str, Any]], *, index: Sequence[str] = ("dataset", "method"),
@@ -137,14 +138,17 @@ def pivot_table(rows: Sequence[Mapping[str, Any]], *, index: Sequence[str] = ("d
 def markdown_table(table: Table) -> str:
     lines = ["| " + " | ".join(table.header) + " |",
              "|" + "|".join("---:" if n else "---" for n in table.numeric) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in table.rows]
+    first = (lambda c: f"[{c}](#{c})") if table.anchors else (lambda c: c)
+    lines += ["| " + " | ".join([first(row[0]), *row[1:]]) + " |" for row in table.rows]
     return "\n".join(lines)
 
 
 def html_table(table: Table) -> str:
-    cells = lambda tag, row: "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in row)  # noqa: E731
+    esc = html.escape
+    cells = lambda tag, row: "".join(f"<{tag}>{esc(c)}</{tag}>" for c in row)  # noqa: E731
+    first = (lambda c: f"<td><a href='#{esc(c)}'>{esc(c)}</a></td>") if table.anchors else (lambda c: f"<td>{esc(c)}</td>")
     return ("<table><tr>" + cells("th", table.header) + "</tr>"
-            + "".join("<tr>" + cells("td", row) + "</tr>" for row in table.rows) + "</table>")
+            + "".join("<tr>" + first(row[0]) + cells("td", row[1:]) + "</tr>" for row in table.rows) + "</table>")
 
 
 def format_table(rows: Sequence[Mapping[str, Any]], *, index: Sequence[str] = ("dataset", "method"),

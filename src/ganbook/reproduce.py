@@ -211,7 +211,7 @@ def build_index(folder: Path | None = None) -> tuple[Path, Path]:
     names = sorted({p.stem for p in (root / "metrics").glob("*.json")} |
                    {p.name for p in (root / "figures").glob("*") if p.is_dir()})
     summary = Table(["notebook", "profile", "wall time (s)", "peak memory (MiB)", "git"],
-                    [False, False, True, True, False], [])
+                    [False, False, True, True, False], [], anchors=True)
     sections: list[tuple] = []
     for name in names:
         mpath = root / "metrics" / f"{name}.json"
@@ -222,7 +222,7 @@ def build_index(folder: Path | None = None) -> tuple[Path, Path]:
         rss = (metrics or {}).get("peak_rss_mb", "")
         git = f"{(prov.get('git_sha') or '?')[:10]}{'+dirty' if prov.get('git_dirty') else ''}"
         profile = (metrics or {}).get("profile", run.get("profile", "?"))
-        summary.rows.append([("link", name), profile, str(wall), str(rss), git])
+        summary.rows.append([name, profile, str(wall), str(rss), git])
         sections.append(("h2", name))
         if metrics:
             sections.append(("p", f"profile `{profile}`, seed {prov.get('seed')}, device {prov.get('device')}, "
@@ -244,10 +244,6 @@ def build_index(folder: Path | None = None) -> tuple[Path, Path]:
     return md_path, html_path
 
 
-def _cell_md(cell) -> str:
-    return f"[{cell[1]}](#{cell[1]})" if isinstance(cell, tuple) else cell
-
-
 def _render_markdown(blocks: list[tuple]) -> str:
     out = []
     for kind, *args in blocks:
@@ -258,8 +254,7 @@ def _render_markdown(blocks: list[tuple]) -> str:
         elif kind == "p":
             out += [args[0], ""]
         elif kind == "table":
-            t = args[0]
-            out += [markdown_table(Table(t.header, t.numeric, [[_cell_md(c) for c in r] for r in t.rows])), ""]
+            out += [markdown_table(args[0]), ""]
         elif kind == "failed":
             out += [f"**FAILED:** {args[0]}", ""]
         elif kind == "figure":
@@ -283,14 +278,7 @@ def _render_html(blocks: list[tuple]) -> str:
         elif kind == "p":
             out.append(f"<p>{esc(args[0].replace('`', ''))}</p>")
         elif kind == "table":
-            t = args[0]
-            links = [[c for c in r if isinstance(c, tuple)] for r in t.rows]
-            table = html_table(Table(t.header, t.numeric, [[c[1] if isinstance(c, tuple) else c for c in r]
-                                                           for r in t.rows]))
-            for row in links:  # the summary's notebook names link to their sections
-                for _, name in row:
-                    table = table.replace(f"<td>{esc(name)}</td>", f"<td><a href='#{esc(name)}'>{esc(name)}</a></td>", 1)
-            out.append(table)
+            out.append(html_table(args[0]))
         elif kind == "failed":
             out.append(f"<p style='color:#b00'><b>FAILED:</b> {esc(args[0])}</p>")
         elif kind == "figure":
