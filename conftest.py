@@ -13,6 +13,9 @@ from ganbook.runtime import PORTABLE_ENV
 
 os.environ.setdefault("GANBOOK_PROGRESS", "0")
 
+# Printed numbers agree up to last-digit rounding (tests/nbval_numbers.py says exactly how).
+pytest_plugins = ("nbval_numbers",)
+
 
 def pytest_configure(config):
     # nbval kernels inherit this environment: stored notebook outputs come from the smoke profile,

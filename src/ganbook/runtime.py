@@ -20,18 +20,19 @@ __all__ = [
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
-# Environment that makes CPU float results the same on every x86-64 host with AVX2, whatever its
-# load, core count or newer instruction sets: one thread (no reduction order that depends on
-# scheduling), MKL's conditional numerical reproducibility at a fixed instruction set (its kernels
-# otherwise dispatch on the host's CPUID, and STRICT drops the alignment condition), and ATen's own
-# vectorised kernels at a fixed width. These are read when the libraries initialise, so they must be
-# in the environment *before* the Python process starts (the test harness and the reproduction
-# runner do that for the smoke profile); :func:`portable_cpu` does the in-process part.
+# Environment that makes CPU float results the same on every x86-64 host, whatever its vendor, load,
+# core count or newer instruction sets: one thread (no reduction order that depends on scheduling),
+# MKL's conditional numerical reproducibility in its COMPATIBLE mode (MKL otherwise dispatches on the
+# host's CPUID; a named ISA such as AVX2 binds on Intel processors only and is ignored on AMD ones,
+# while COMPATIBLE runs the same SSE2 code path on both; STRICT drops the alignment condition), and
+# ATen's own vectorised kernels at a fixed width. These are read when the libraries initialise, so
+# they must be in the environment *before* the Python process starts (the test harness and the
+# reproduction runner do that for the smoke profile); :func:`portable_cpu` does the in-process part.
 PORTABLE_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
-    "MKL_CBWR": "AVX2,STRICT",
+    "MKL_CBWR": "COMPATIBLE,STRICT",
     "ATEN_CPU_CAPABILITY": "avx2",
 }
 

@@ -73,8 +73,9 @@ def test_a_wrongly_typed_parameter_is_refused(tmp_path):
 
 def _nbval_alone(notebook: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     """nbval on one notebook copy with the suite's flags, outside this test session."""
-    env = {**os.environ, **PORTABLE_ENV, "GANBOOK_PROFILE": "smoke", "GANBOOK_REPORTS_DIR": str(tmp_path / "reports")}
-    return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir",
+    env = {**os.environ, **PORTABLE_ENV, "GANBOOK_PROFILE": "smoke", "GANBOOK_REPORTS_DIR": str(tmp_path / "reports"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "nbval_numbers", "--rootdir",
                            str(tmp_path), "-c", os.devnull, "--nbval", "--nbval-current-env",
                            "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), "--noconftest",
                            str(notebook)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
