@@ -25,7 +25,8 @@
 # 2. why practitioners train the generator with the **non-saturating** loss;
 # 3. **four losses** (minimax, non-saturating, least squares, relativistic average) on two classic
 #    mode-collapse toys, measured by **mode coverage**;
-# 4. **mode collapse** made visible;
+# 4. the optimal discriminator beside a trained one, and the **push** each generator loss gives;
+#    then what training $G$ against a **frozen** $D$ does (and does not) show;
 # 5. a tiny **image GAN** on the 8×8 handwritten digits that ship with scikit-learn.
 #
 # Run it top to bottom. The `profile` parameter picks the size: `smoke` (seconds, used by the tests),
@@ -143,11 +144,17 @@ plt.show()
 #
 # ## 4 · The trained discriminator against $D^*$
 #
-# Using the non-saturating run on Ring8, we estimate $p_g$ with a kernel density estimate of the
-# generator's samples and draw $D^* = p_\text{data}/(p_\text{data}+p_g)$ beside the trained $D$.
-# Where both densities overlap $D^* \approx \tfrac12$; where the generator puts mass off the data,
-# $D^* \to 0$; on modes it misses, $D^* \to 1$. A trained $D$ is smoother than $D^*$ (it never sees
-# the densities, only samples), but its ranking of regions agrees.
+# Using the non-saturating run on Ring8, we draw $D^* = p_\text{data}/(p_\text{data}+p_g)$ beside the
+# trained $D$. $p_g$ is known only through samples, so we estimate it with a Gaussian kernel density
+# (kernel std = the data std, 0.02) — and pass $p_\text{data}$ through **the same kernel** (exactly: each
+# mode's variance grows by the kernel's). Smoothing only $p_g$ would spread the generator's mass
+# while the data stay sharp, and $D^*$ would read ≈ 1 on every mode however well $G$ covers it. With
+# one kernel for both, $D^*$ is the optimal discriminator between the two distributions seen at that
+# scale: ½ where $G$ matches the data, → 1 on modes $G$ misses, → 0 where $G$ puts mass off the data.
+# The grid is finer than the data std (0.8 σ) so every mode is resolved. The panel titles give both
+# maps' range at the eight mode centres: the trained $D$, which never sees a density, lands close to
+# $D^*$ (a test holds them within 0.15 of each other at every centre); values a little above ½ mark
+# modes that $G$ under-fills.
 
 # %%
 fig = fundamentals.optimal_discriminator_figure(trained["ring8"]["nonsaturating"])
@@ -155,14 +162,35 @@ run.save_figure(fig, "optimal_discriminator")
 plt.show()
 
 # %% [markdown]
-# ## 5 · Mode collapse, made visible
+# ### What the generator feels
+#
+# $G$ learns only through $\nabla_x$ of its loss at its own samples $x = G(z)$. With $D = \sigma(\ell)$,
+# the minimax loss pushes a sample by $\sigma(\ell)\,\nabla_x\ell$, the non-saturating loss by
+# $(1-\sigma(\ell))\,\nabla_x\ell$: the same direction — towards where $D$ rates "real" — with
+# different strength. Below, both push fields through the same trained $D$ (one arrow scale), over
+# $D$'s map and $G$'s samples; the titles give the mean push on the samples.
+
+# %%
+fig = fundamentals.generator_push_figure(trained["ring8"]["nonsaturating"])
+run.save_figure(fig, "generator_push")
+plt.show()
+
+# %% [markdown]
+# Section 2's saturation needs a discriminator that *rejects* the samples ($D(G(z)) \approx 0$), as at
+# the start of training. Once the game has settled, $D(G(z))$ stays near ½ on these toys, the two
+# weights $\sigma(\ell)$ and $1-\sigma(\ell)$ are of the same size, and the minimax generator trains
+# about as well as the non-saturating one — which is what the table in section 3 shows for Ring8.
+#
+# ## 5 · A generator trained against a frozen discriminator
 #
 # Goodfellow et al. warn that $G$ must not be trained too much without updating $D$ (the
-# "Helvetica scenario"). Here we freeze the trained discriminator and keep training the generator:
-# with nothing to push back, $G$ piles its mass onto whatever regions the frozen $D$ currently rates
-# most real — the modes collapse. (Step 0 is the trained generator; a bold learning rate makes the
-# collapse happen within seconds.) In real training $D$ keeps moving, chases the piled-up mass away,
-# and $G$ hops to other modes: the oscillation the snapshot slider below shows.
+# "Helvetica scenario"). Here we freeze the trained discriminator and keep training the generator
+# with a bold learning rate. With nothing to push back, $G$ climbs towards whatever the frozen $D$ rates
+# most real — and a trained $D$'s maxima sit *near*, not on, the modes. Read the titles: counted at the
+# 3-std quality radius, "modes" vanish quickly; counted within a loose radius (0.3), the eight
+# clusters of samples remain. What collapses here is **precision** (samples drift off the true
+# modes, towards a stale critic's favourite spots), not the number of modes: this is over-fitting to
+# a frozen $D$, not mode collapse. In real training $D$ keeps moving and pulls the samples back.
 
 # %%
 ring8 = fundamentals.MIXTURES["ring8"]
@@ -171,16 +199,20 @@ snaps = fundamentals.collapse_against_frozen_d(trained["ring8"]["nonsaturating"]
 fig = fundamentals.collapse_figure(snaps, ring8)
 run.save_figure(fig, "collapse")
 plt.show()
-collapse = {"nonsaturating, trained": fundamentals.mode_coverage(snaps[0][1], ring8),
-            "nonsaturating, D frozen": fundamentals.mode_coverage(snaps[-1][1], ring8)}
-run.record("mode_collapse", "ring8", "generated", collapse, metrics=("modes_recovered", "kl_modes"))
+collapse = {}
+for label, xy in (("nonsaturating, trained", snaps[0][1]), ("nonsaturating, D frozen", snaps[-1][1])):
+    collapse[label] = {**fundamentals.mode_coverage(xy, ring8),
+                       "clusters_within_0.3": fundamentals.mode_coverage(xy, ring8, radius=0.3)["modes_recovered"]}
+run.record("mode_collapse", "ring8", "generated", collapse,
+           metrics=("modes_recovered", "clusters_within_0.3", "high_quality_pct", "kl_modes"))
 print(run.table("mode_collapse"))
 
 # %% [markdown]
 # ## 6 · Training, snapshot by snapshot
 #
 # Drag the slider to scrub through training: each frame shows the four losses' samples on Ring8 at
-# the same step. (Under papermill the same frames are saved as a figure instead.)
+# the same step — how each spreads from its initial blob to the ring. (Under papermill the same
+# frames are saved as a figure instead.)
 
 # %%
 frames = fundamentals.snapshot_frames(trained["ring8"])

@@ -3,6 +3,7 @@ import dataclasses
 
 import matplotlib
 import numpy as np
+import pytest
 import torch
 
 from ganbook import fundamentals
@@ -63,6 +64,45 @@ def test_optimal_discriminator_is_a_probability_on_the_grid(tiny_ring8):
     assert ((0 <= d_star) & (d_star <= 1)).all() and ((0 <= d_net) & (d_net <= 1)).all()
 
 
+def test_kernel_density_matches_the_mixture_density_of_its_own_samples_smoothed_alike():
+    mix = fundamentals.MIXTURES["ring8"]
+    pts = mix.sample(20000, torch.Generator().manual_seed(0)).numpy()
+    h = 2 * mix.std
+    kde = fundamentals.gaussian_kde(pts, mix.means, h)
+    np.testing.assert_allclose(kde, mix.density(mix.means, smoothing=h), rtol=0.1)
+
+
+def test_d_star_is_one_half_where_the_generator_is_the_data(tiny_ring8):
+    """A generator whose samples are the data itself: with one kernel for both densities D* ≈ ½ on the modes
+    (a kernel density of p_g against the unsmoothed p_data would read ≈ 1 there)."""
+    mix = fundamentals.MIXTURES["ring8"]
+    data_like = dataclasses.replace(tiny_ring8["minimax"])
+    data_like.samples = lambda n, seed=1234: mix.sample(n, torch.Generator().manual_seed(seed)).numpy()
+    for h in (mix.std, 3 * mix.std):
+        d_star, _ = fundamentals.optimal_discriminator(data_like, mix.means, n=8000, bandwidth=h)
+        np.testing.assert_allclose(d_star, 0.5, atol=0.08)
+    p_g = fundamentals.gaussian_kde(data_like.samples(8000), mix.means, 3 * mix.std)
+    assert (mix.density(mix.means) / (mix.density(mix.means) + p_g) > 0.85).all()
+
+
+@pytest.mark.slow
+def test_d_star_panel_agrees_with_the_trained_discriminator_at_the_mode_centres():
+    """The notebook's D* (same-kernel estimate) against its trained D on Ring8, demo size (~15 s)."""
+    run = fundamentals.train("ring8", "nonsaturating", fundamentals.PROFILES["demo"], seed=0)
+    d_star, d_net = fundamentals.optimal_discriminator(run, run.mixture.means)
+    assert np.abs(d_star - d_net).max() <= 0.15, (d_star.round(2), d_net.round(2))
+
+
+def test_generator_push_is_the_same_direction_weighted_by_d_or_one_minus_d(tiny_ring8):
+    run = tiny_ring8["nonsaturating"]
+    pts = np.array([[0.3, -0.2], [1.5, 1.0], [-2.0, 0.1]])
+    mm, ns = (fundamentals.generator_push(run, pts, loss) for loss in ("minimax", "nonsaturating"))
+    d = fundamentals.discriminator_output(run, pts)
+    np.testing.assert_allclose(mm * (1 - d)[:, None], ns * d[:, None], rtol=1e-4, atol=1e-7)
+    with pytest.raises(ValueError, match="minimax and nonsaturating"):
+        fundamentals.generator_push(run, pts, "lsgan")
+
+
 def test_train_digits_and_evaluate_digits(tiny_cfg):
     digits = fundamentals.train_digits(tiny_cfg, seed=0)
     assert isinstance(digits, fundamentals.TrainedDigits)
@@ -95,8 +135,9 @@ def test_figures_draw_the_panels_the_notebook_shows(tiny_cfg, tiny_ring8):
         "saturation": (fundamentals.saturation_figure(grads), 2),
         "samples_by_loss": (fundamentals.samples_by_loss({"ring8": tiny_ring8}, scores), 2),
         "loss_curves": (fundamentals.loss_curves_figure(tiny_ring8), 2),
-        "optimal_discriminator": (fundamentals.optimal_discriminator_figure(tiny_ring8["nonsaturating"],
-                                                                           resolution=20), 4),  # + colour bar
+        "optimal_discriminator": (fundamentals.optimal_discriminator_figure(tiny_ring8["nonsaturating"], n=200),
+                                  4),  # + colour bar
+        "generator_push": (fundamentals.generator_push_figure(tiny_ring8["nonsaturating"], n=100, arrows=5), 2),
         "collapse": (fundamentals.collapse_figure(snaps, ring8), 4),
         "snapshots": (fundamentals.snapshots_figure(frames, ring8), 3 * 2),  # frames 0, 1, 2 (3 // 3 = 1)
     }

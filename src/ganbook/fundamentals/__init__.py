@@ -11,17 +11,18 @@ Submodules, bottom-up (every public name is re-exported here: ``from ganbook imp
   :func:`collapse_against_frozen_d` and the saturation demo :func:`generator_gradient_at_rejection`
   (all on one CPU thread);
 * :mod:`~ganbook.fundamentals.evaluation` — :func:`mode_coverage`, :func:`histogram_jsd`, :func:`evaluate`
-  (the four-loss table), :func:`optimal_discriminator`, :func:`digits_scores`, :func:`evaluate_digits`;
+  (the four-loss table), :func:`optimal_discriminator` (same-kernel D*), :func:`generator_push`,
+  :func:`digits_scores`, :func:`evaluate_digits`;
 * :mod:`~ganbook.fundamentals.figures` — the notebook's figures and its snapshot slider.
 """
 from __future__ import annotations
 
 from .config import PROFILES, FundamentalsConfig
 from .data import MIXTURES, Mixture, digits_file, load_digits_split
-from .evaluation import (digits_scores, evaluate, evaluate_digits, histogram_jsd, mode_coverage,
-                         optimal_discriminator)
-from .figures import (collapse_figure, digits_figure, draw_frame, loss_curves_figure, mixtures_figure,
-                      optimal_discriminator_figure, samples_by_loss, saturation_figure, snapshot_frames,
+from .evaluation import (digits_scores, discriminator_output, evaluate, evaluate_digits, gaussian_kde,
+                         generator_push, histogram_jsd, mode_coverage, optimal_discriminator)
+from .figures import (collapse_figure, digits_figure, draw_frame, generator_push_figure, loss_curves_figure,
+                      mixtures_figure, optimal_discriminator_figure, samples_by_loss, saturation_figure, snapshot_frames,
                       snapshot_scrubber, snapshots_figure)
 from .training import (MLPDiscriminator, MLPGenerator, TrainedDigits, TrainedToy, collapse_against_frozen_d,
                        generator_gradient_at_rejection, train, train_digits)
@@ -30,8 +31,9 @@ __all__ = ["FundamentalsConfig", "PROFILES",
            "Mixture", "MIXTURES", "digits_file", "load_digits_split",
            "MLPGenerator", "MLPDiscriminator", "TrainedToy", "train", "TrainedDigits", "train_digits",
            "collapse_against_frozen_d", "generator_gradient_at_rejection",
-           "mode_coverage", "histogram_jsd", "evaluate", "optimal_discriminator", "digits_scores",
+           "mode_coverage", "histogram_jsd", "evaluate", "gaussian_kde", "optimal_discriminator", "discriminator_output",
+           "generator_push", "digits_scores",
            "evaluate_digits",
            "mixtures_figure", "saturation_figure", "samples_by_loss", "loss_curves_figure",
-           "optimal_discriminator_figure", "collapse_figure", "snapshot_frames", "draw_frame", "snapshots_figure",
+           "optimal_discriminator_figure", "generator_push_figure", "collapse_figure", "snapshot_frames", "draw_frame", "snapshots_figure",
            "snapshot_scrubber", "digits_figure"]

@@ -29,11 +29,13 @@ class Mixture:
         noise = torch.randn(n, 2, generator=rng) * self.std
         return torch.as_tensor(self.means, dtype=torch.float32)[idx] + noise
 
-    def density(self, points: np.ndarray) -> np.ndarray:
-        """p_data at (..., 2) points."""
+    def density(self, points: np.ndarray, smoothing: float = 0.0) -> np.ndarray:
+        """p_data at (..., 2) points, optionally convolved with an isotropic Gaussian of std ``smoothing``
+        (exact: each component's variance grows by ``smoothing``²)."""
+        var = self.std**2 + smoothing**2
         d2 = ((points[..., None, :] - self.means) ** 2).sum(-1)  # (..., K)
-        norm = 1.0 / (2 * math.pi * self.std**2 * len(self.means))
-        return norm * np.exp(-d2 / (2 * self.std**2)).sum(-1)
+        norm = 1.0 / (2 * math.pi * var * len(self.means))
+        return norm * np.exp(-d2 / (2 * var)).sum(-1)
 
     @property
     def extent(self) -> float:

@@ -1,5 +1,6 @@
 """Judging the GANs of notebook 00 by their samples: mode coverage on the 2-D mixtures, the optimal
-discriminator D*, and a classifier judge for the 8×8 digits.
+discriminator D* beside the trained D and the push D gives the generator, and a classifier judge for
+the 8×8 digits.
 
 Mode-coverage metrics (our definitions, common in the mode-collapse literature):
 
@@ -23,15 +24,16 @@ from .training import TrainedDigits, TrainedToy, _device
 
 
 # ------------------------------------------------------------------------------ 2-D mode coverage
-def mode_coverage(samples: np.ndarray, mixture: Mixture, share: float = 0.2) -> dict:
+def mode_coverage(samples: np.ndarray, mixture: Mixture, share: float = 0.2, radius: float | None = None) -> dict:
     """Modes recovered (of ``modes_total``), % high-quality samples and KL(q ‖ uniform) over modes.
 
     See the module docstring for the definitions; ``share`` is the fraction of a mode's fair share
-    of samples it must hold to count as recovered.
+    of samples it must hold to count as recovered; ``radius`` replaces the 3-std quality radius (a
+    loose radius counts clusters of samples near a mode however imprecise they are).
     """
     d = np.sqrt(((samples[:, None, :] - mixture.means) ** 2).sum(-1))  # (N, K)
     nearest, dist = d.argmin(1), d.min(1)
-    good = dist < 3 * mixture.std
+    good = dist < (3 * mixture.std if radius is None else radius)
     k = len(mixture.means)
     counts = np.bincount(nearest[good], minlength=k)
     recovered = int((counts >= share * len(samples) / k).sum())
@@ -77,30 +79,68 @@ def evaluate(trained: Mapping[str, TrainedToy], cfg: FundamentalsConfig) -> dict
 
 
 # ---------------------------------------------------------------------------------- optimal D
-def optimal_discriminator(trained: TrainedToy, grid: np.ndarray, n: int = 4000, bandwidth: float | None = None):
-    """D*(x) = p_data / (p_data + p_g) on ``grid`` (..., 2), with p_g a Gaussian KDE of G's samples.
+def gaussian_kde(samples: np.ndarray, points: np.ndarray, bandwidth: float, chunk: int = 2048) -> np.ndarray:
+    """Density of ``samples`` (n, 2) at (..., 2) ``points``: an isotropic Gaussian kernel of absolute std
+    ``bandwidth`` on every sample (no rescaling by the samples' spread, unlike scipy's rule of thumb)."""
+    flat = points.reshape(-1, 2)
+    out = np.empty(len(flat))
+    norm = 1.0 / (2 * np.pi * bandwidth**2 * len(samples))
+    for i in range(0, len(flat), chunk):
+        d2 = ((flat[i:i + chunk, None, :] - samples[None]) ** 2).sum(-1)  # (chunk, n)
+        out[i:i + chunk] = norm * np.exp(-d2 / (2 * bandwidth**2)).sum(1)
+    return out.reshape(points.shape[:-1])
+
+
+def optimal_discriminator(trained: TrainedToy, grid: np.ndarray, n: int = 2000, bandwidth: float | None = None):
+    """D* = p_data / (p_data + p_g) on ``grid`` (..., 2), both densities seen through one Gaussian kernel.
+
+    p_g is only known through samples, so it is estimated by a kernel density of std ``bandwidth``;
+    p_data is convolved with the same kernel (exactly, from the mixture). Smoothing one density and
+    not the other would make D* ≈ 1 on every mode centre however well G covers it. With the same
+    kernel, D* is the optimal discriminator between the two smoothed distributions: ½ where G matches
+    the data at the kernel's scale, → 1 on missed modes, → 0 where G puts mass off the data.
 
     Args:
         trained: the run whose G and D are compared.
-        grid: (..., 2) points.
-        n: generator samples for the KDE.
-        bandwidth: the KDE's bandwidth factor (default 0.05).
+        grid: (..., 2) points; to resolve the modes its spacing should be below the data std.
+        n: generator samples for the kernel density.
+        bandwidth: the kernel's std in data units (default: the mixture's std).
 
     Returns:
         (D*, the trained D's sigmoid output), each of shape ``grid.shape[:-1]``.
     """
-    from scipy.stats import gaussian_kde
+    h = bandwidth or trained.mixture.std
+    p_g = gaussian_kde(trained.samples(n), grid, h)
+    p_d = trained.mixture.density(grid, smoothing=h)
+    d_star = p_d / np.maximum(p_d + p_g, 1e-300)
+    return d_star, discriminator_output(trained, grid)
 
-    pts = trained.samples(n)
-    kde = gaussian_kde(pts.T, bw_method=bandwidth or 0.05)
-    flat = grid.reshape(-1, 2)
-    p_g = kde(flat.T).reshape(grid.shape[:-1])
-    p_d = trained.mixture.density(grid)
-    d_star = p_d / np.maximum(p_d + p_g, 1e-30)
+
+def discriminator_output(trained: TrainedToy, points: np.ndarray) -> np.ndarray:
+    """The trained D's probability "real", σ(D(x)), at (..., 2) points."""
     with torch.no_grad():
-        x = torch.as_tensor(flat, dtype=torch.float32, device=_device(trained.D))
-        d_net = torch.sigmoid(trained.D(x)).cpu().numpy().reshape(grid.shape[:-1])
-    return d_star, d_net
+        x = torch.as_tensor(points.reshape(-1, 2), dtype=torch.float32, device=_device(trained.D))
+        return torch.sigmoid(trained.D(x)).cpu().numpy().reshape(points.shape[:-1])
+
+
+def generator_push(trained: TrainedToy, points: np.ndarray, loss: str) -> np.ndarray:
+    """Direction and strength with which the generator loss moves a generated sample at (..., 2) points.
+
+    The negative gradient of the per-sample generator loss with respect to the sample, through the
+    trained D with logit ℓ(x): minimax, G minimises log(1 − D) = −softplus(ℓ), so the push is σ(ℓ)∇ℓ;
+    non-saturating, G minimises −log D = softplus(−ℓ), so the push is (1 − σ(ℓ))∇ℓ. Same direction,
+    different strength: where D rejects a sample (σ(ℓ) ≈ 0) minimax barely moves it.
+
+    Returns:
+        (..., 2) push vectors.
+    """
+    if loss not in ("minimax", "nonsaturating"):
+        raise ValueError(f"generator_push draws the minimax and nonsaturating losses, got {loss!r}")
+    x = torch.as_tensor(points.reshape(-1, 2), dtype=torch.float32, device=_device(trained.D)).requires_grad_(True)
+    logit = trained.D(x)
+    weight = torch.sigmoid(logit) if loss == "minimax" else torch.sigmoid(-logit)
+    (grad,) = torch.autograd.grad(logit.sum(), x)
+    return (weight.detach()[:, None] * grad).cpu().numpy().reshape(points.shape)
 
 
 # ------------------------------------------------------------------------------------- 8×8 digits
