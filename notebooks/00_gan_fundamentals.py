@@ -176,10 +176,12 @@ run.save_figure(fig, "generator_push")
 plt.show()
 
 # %% [markdown]
-# Section 2's saturation needs a discriminator that *rejects* the samples ($D(G(z)) \approx 0$), as at
-# the start of training. Once the game has settled, $D(G(z))$ stays near ½ on these toys, the two
-# weights $\sigma(\ell)$ and $1-\sigma(\ell)$ are of the same size, and the minimax generator trains
-# about as well as the non-saturating one — which is what the table in section 3 shows for Ring8.
+# Away from the data, where $D$ rejects (blue), the minimax arrows all but vanish while the
+# non-saturating ones still point at the modes: section 2's saturation, drawn. A sample only sits
+# there at the start of training, when $D$ rejects everything $G$ makes. Once the game has settled,
+# $G$'s samples sit where $D(G(z))$ is near ½, the two weights $\sigma(\ell)$ and $1-\sigma(\ell)$ are of
+# the same size (the mean pushes in the titles), and the minimax generator trains about as well as
+# the non-saturating one — which is what the table in section 3 shows for Ring8.
 #
 # ## 5 · A generator trained against a frozen discriminator
 #
@@ -191,6 +193,9 @@ plt.show()
 # clusters of samples remain. What collapses here is **precision** (samples drift off the true
 # modes, towards a stale critic's favourite spots), not the number of modes: this is over-fitting to
 # a frozen $D$, not mode collapse. In real training $D$ keeps moving and pulls the samples back.
+# Genuine mode collapse — a generator that covers few modes however precise its samples — and its
+# remedies (PacGAN's packed discriminator, the minibatch-std feature that ends the StyleGAN2
+# discriminator of notebook 04) are not measured in this notebook.
 
 # %%
 ring8 = fundamentals.MIXTURES["ring8"]

@@ -10,6 +10,8 @@ Submodules, bottom-up (every public name is re-exported here: ``from ganbook imp
   losses (:class:`TrainedToy`), :func:`train_digits` (:class:`TrainedDigits`), the frozen-D collapse
   :func:`collapse_against_frozen_d` and the saturation demo :func:`generator_gradient_at_rejection`
   (all on one CPU thread);
+* :mod:`~ganbook.fundamentals.ensemble` — many toy GANs in one batched run (:func:`train_ensemble`, one
+  member per (loss, seed); PacGAN packing and minibatch-std discriminators), for results over seeds;
 * :mod:`~ganbook.fundamentals.evaluation` — :func:`mode_coverage`, :func:`histogram_jsd`, :func:`evaluate`
   (the four-loss table), :func:`optimal_discriminator` (same-kernel D*), :func:`generator_push`,
   :func:`digits_scores`, :func:`evaluate_digits`;
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from .config import PROFILES, FundamentalsConfig
 from .data import MIXTURES, Mixture, digits_file, load_digits_split
+from .ensemble import EnsembleConfig, TrainedEnsemble, train_ensemble
 from .evaluation import (digits_scores, discriminator_output, evaluate, evaluate_digits, gaussian_kde,
                          generator_push, histogram_jsd, mode_coverage, optimal_discriminator)
 from .figures import (collapse_figure, digits_figure, draw_frame, generator_push_figure, loss_curves_figure,
@@ -31,6 +34,7 @@ __all__ = ["FundamentalsConfig", "PROFILES",
            "Mixture", "MIXTURES", "digits_file", "load_digits_split",
            "MLPGenerator", "MLPDiscriminator", "TrainedToy", "train", "TrainedDigits", "train_digits",
            "collapse_against_frozen_d", "generator_gradient_at_rejection",
+           "EnsembleConfig", "TrainedEnsemble", "train_ensemble",
            "mode_coverage", "histogram_jsd", "evaluate", "gaussian_kde", "optimal_discriminator", "discriminator_output",
            "generator_push", "digits_scores",
            "evaluate_digits",
