@@ -150,8 +150,10 @@ plt.show()
 # mode's variance grows by the kernel's). Smoothing only $p_g$ would spread the generator's mass
 # while the data stay sharp, and $D^*$ would read ≈ 1 on every mode however well $G$ covers it. With
 # one kernel for both, $D^*$ is the optimal discriminator between the two distributions seen at that
-# scale: ½ where $G$ matches the data, → 1 on modes $G$ misses, → 0 where $G$ puts mass off the data.
-# The grid is finer than the data std (0.8 σ) so every mode is resolved. The panel titles give both
+# scale: ½ where $G$ matches the data, → 1 on modes $G$ misses, → 0 where $G$ puts mass off the data
+# (the blue trail of stray samples between the modes). Where neither distribution has mass, $D^*$ is
+# undefined (grey): a trained $D$ still outputs something there, and nothing constrains it. The grid is
+# finer than the data std (0.8 σ) so every mode is resolved. The panel titles give both
 # maps' range at the eight mode centres: the trained $D$, which never sees a density, lands close to
 # $D^*$ (a test holds them within 0.15 of each other at every centre); values a little above ½ mark
 # modes that $G$ under-fills.

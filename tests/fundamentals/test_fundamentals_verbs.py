@@ -61,7 +61,16 @@ def test_optimal_discriminator_is_a_probability_on_the_grid(tiny_ring8):
     grid = np.stack(np.meshgrid(lin, lin), -1)
     d_star, d_net = fundamentals.optimal_discriminator(tiny_ring8["minimax"], grid, n=500)
     assert d_star.shape == d_net.shape == (7, 7)
-    assert ((0 <= d_star) & (d_star <= 1)).all() and ((0 <= d_net) & (d_net <= 1)).all()
+    defined = d_star[np.isfinite(d_star)]
+    assert ((0 <= defined) & (defined <= 1)).all() and ((0 <= d_net) & (d_net <= 1)).all()
+
+
+def test_d_star_is_undefined_only_where_neither_distribution_has_mass(tiny_ring8):
+    mix = fundamentals.MIXTURES["ring8"]
+    far = np.array([[0.0, 0.0], [5.0, 5.0]])  # the ring's centre and far outside: no data mass
+    d_star, _ = fundamentals.optimal_discriminator(tiny_ring8["minimax"], np.concatenate([mix.means, far]), n=500)
+    assert np.isfinite(d_star[:8]).all()
+    assert np.isnan(d_star[9])
 
 
 def test_kernel_density_matches_the_mixture_density_of_its_own_samples_smoothed_alike():

@@ -91,7 +91,8 @@ def gaussian_kde(samples: np.ndarray, points: np.ndarray, bandwidth: float, chun
     return out.reshape(points.shape[:-1])
 
 
-def optimal_discriminator(trained: TrainedToy, grid: np.ndarray, n: int = 2000, bandwidth: float | None = None):
+def optimal_discriminator(trained: TrainedToy, grid: np.ndarray, n: int = 2000, bandwidth: float | None = None,
+                          floor: float = 1e-4):
     """D* = p_data / (p_data + p_g) on ``grid`` (..., 2), both densities seen through one Gaussian kernel.
 
     p_g is only known through samples, so it is estimated by a kernel density of std ``bandwidth``;
@@ -105,6 +106,8 @@ def optimal_discriminator(trained: TrainedToy, grid: np.ndarray, n: int = 2000, 
         grid: (..., 2) points; to resolve the modes its spacing should be below the data std.
         n: generator samples for the kernel density.
         bandwidth: the kernel's std in data units (default: the mixture's std).
+        floor: D* is undefined (NaN) where p_data + p_g is below ``floor`` × its largest value on the
+            grid: far from both, the ratio of two vanishing tails says nothing about either.
 
     Returns:
         (D*, the trained D's sigmoid output), each of shape ``grid.shape[:-1]``.
@@ -112,7 +115,8 @@ def optimal_discriminator(trained: TrainedToy, grid: np.ndarray, n: int = 2000, 
     h = bandwidth or trained.mixture.std
     p_g = gaussian_kde(trained.samples(n), grid, h)
     p_d = trained.mixture.density(grid, smoothing=h)
-    d_star = p_d / np.maximum(p_d + p_g, 1e-300)
+    mass = p_d + p_g
+    d_star = np.where(mass >= floor * mass.max(), p_d / np.maximum(mass, 1e-300), np.nan)
     return d_star, discriminator_output(trained, grid)
 
 

@@ -94,10 +94,11 @@ def optimal_discriminator_figure(trained: TrainedToy, n: int = 2000, bandwidth: 
     at_modes = optimal_discriminator(trained, mix.means, n=n, bandwidth=h)
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6), layout="constrained")
     points(axes[0], trained.samples(n), mix.means, mix.extent, f"{mix.name} · {trained.loss}: generator samples")
-    titles = (f"D* (kernel std {h:g}); at modes {at_modes[0].min():.2f}–{at_modes[0].max():.2f}",
+    titles = (f"D* (kernel std {h:g}; grey: no mass); at modes {at_modes[0].min():.2f}–{at_modes[0].max():.2f}",
               f"trained D (sigmoid); at modes {at_modes[1].min():.2f}–{at_modes[1].max():.2f}")
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")
     for ax, img, title in zip(axes[1:], (d_star, d_net), titles):
-        im = ax.imshow(img, origin="lower", extent=[lin[0], lin[-1], lin[0], lin[-1]], vmin=0, vmax=1, cmap="RdBu_r",
+        im = ax.imshow(img, origin="lower", extent=[lin[0], lin[-1], lin[0], lin[-1]], vmin=0, vmax=1, cmap=cmap,
                        interpolation="nearest")
         ax.scatter(*mix.means.T, s=10, c="k", marker="x", lw=0.8)
         ax.set_title(title, fontsize=8)
