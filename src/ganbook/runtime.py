@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = [
     "seed_everything", "select_device", "autocast", "peak_rss_mb", "progress_enabled", "torch_threads", "DEVICES",
-    "PORTABLE_ENV", "portable_cpu",
+    "PORTABLE_ENV", "portable_cpu", "cpu_bf16_supported",
 ]
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -118,9 +118,26 @@ def portable_cpu() -> None:
         os.environ.setdefault(name, value)
 
 
+def cpu_bf16_supported() -> bool:
+    """Whether this CPU does bfloat16 arithmetic natively (AVX512-BF16 or AMX tiles).
+
+    Without it torch emulates bf16 through float32 conversions: measured on an AVX2-only AMD EPYC
+    host, four 3x3 convolutions (64 channels, 8x64x64, forward and backward) took 0.24 s in float32
+    and 10.0 s under bf16 autocast, 42x slower. ``$GANBOOK_CPU_BF16`` = 1 / 0 overrides the probe.
+    """
+    flag = os.environ.get("GANBOOK_CPU_BF16")
+    if flag is not None:
+        return flag.strip().lower() in ("1", "true", "yes", "on")
+    import torch
+
+    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(bool(probe()) for probe in probes if probe is not None)
+
+
 @contextlib.contextmanager
 def autocast(device, enabled: bool = True) -> Iterator[None]:
-    """bfloat16 autocast on CPU (2.6x faster RRDB steps with AVX-512 bf16) and on CUDA; a no-op elsewhere.
+    """bfloat16 autocast on CUDA, and on a CPU with native bf16 (2.6x faster RRDB steps with AVX-512
+    bf16); a no-op elsewhere, including CPUs that would only emulate bf16 (:func:`cpu_bf16_supported`).
 
     Args:
         device: the torch device the model runs on.
@@ -129,7 +146,7 @@ def autocast(device, enabled: bool = True) -> Iterator[None]:
     import torch
 
     dev_type = getattr(device, "type", str(device))
-    if not enabled or dev_type not in ("cpu", "cuda"):
+    if not enabled or dev_type not in ("cpu", "cuda") or (dev_type == "cpu" and not cpu_bf16_supported()):
         yield
         return
     with torch.autocast(device_type=dev_type, dtype=torch.bfloat16):

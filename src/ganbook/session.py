@@ -17,7 +17,7 @@ import numpy as np
 from . import report
 from .params import coerce, make_config, resolve_profile
 from .paths import reports_dir
-from .runtime import peak_rss_mb, portable_cpu, seed_everything, select_device
+from .runtime import cpu_bf16_supported, peak_rss_mb, portable_cpu, seed_everything, select_device
 
 __all__ = ["Run", "start"]
 
@@ -68,7 +68,8 @@ class Run:
         cfg = dataclasses.asdict(self.config) if dataclasses.is_dataclass(self.config) else self.config
         return report.provenance(notebook=self.notebook, profile=self.profile, seed=self.seed,
                                  device=str(self.device), parameters=self.parameters, config=cfg,
-                                 data=self.data, wall_time_s=round(self.elapsed, 2), **extra)
+                                 cpu_bf16=cpu_bf16_supported(), data=self.data, wall_time_s=round(self.elapsed, 2),
+                                 **extra)
 
     @property
     def elapsed(self) -> float:

@@ -166,3 +166,26 @@ def test_paper_runs_release_deterministic_kernels_and_autotune_cudnn_while_demo_
         run = start("99_test", profile="demo", seed=0, device="cpu", interactive=False)
     assert torch.are_deterministic_algorithms_enabled() and not torch.backends.cudnn.benchmark
     assert run.parameters["deterministic"] is True
+
+
+@pytest.mark.parametrize("flag, dtype", [("1", "bfloat16"), ("0", "float32")])
+def test_cpu_autocast_runs_bf16_only_where_the_cpu_has_it(monkeypatch, flag, dtype):
+    import torch
+
+    from ganbook.runtime import autocast, cpu_bf16_supported
+
+    monkeypatch.setenv("GANBOOK_CPU_BF16", flag)
+    assert cpu_bf16_supported() is (flag == "1")
+    with autocast("cpu"):
+        out = torch.ones(2, 3) @ torch.ones(3, 2)
+    assert str(out.dtype) == f"torch.{dtype}"
+
+
+def test_cpu_bf16_probe_answers_from_the_hardware_when_not_overridden(monkeypatch):
+    import torch
+
+    from ganbook.runtime import cpu_bf16_supported
+
+    monkeypatch.delenv("GANBOOK_CPU_BF16", raising=False)
+    expected = bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    assert cpu_bf16_supported() is expected

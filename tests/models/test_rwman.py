@@ -84,8 +84,10 @@ def test_build_model_rebuilds_rwman_from_a_stored_config_dict():
         build_model("rcan")
 
 
-def test_rwman_trains_under_bf16_autocast_and_returns_float32():
+def test_rwman_trains_under_bf16_autocast_and_returns_float32(monkeypatch):
     from ganbook.runtime import autocast
+
+    monkeypatch.setenv("GANBOOK_CPU_BF16", "1")  # bf16 even where the CPU only emulates it
 
     model = tiny()
     x, y = torch.rand(2, 1, 8, 8), torch.rand(2, 1, 32, 32)
