@@ -25,8 +25,8 @@ from .ensemble import EnsembleConfig, TrainedEnsemble, train_ensemble
 from .evaluation import (digits_scores, discriminator_output, evaluate, evaluate_digits, gaussian_kde,
                          generator_push, histogram_jsd, mode_coverage, optimal_discriminator)
 from .figures import (collapse_figure, digits_figure, draw_frame, generator_push_figure, loss_curves_figure,
-                      mixtures_figure, optimal_discriminator_figure, samples_by_loss, saturation_figure, snapshot_frames,
-                      snapshot_scrubber, snapshots_figure)
+                      mixtures_figure, optimal_discriminator_figure, samples_by_loss, saturation_figure,
+                      snapshot_frames, snapshot_scrubber, snapshots_figure)
 from .training import (MLPDiscriminator, MLPGenerator, TrainedDigits, TrainedToy, collapse_against_frozen_d,
                        generator_gradient_at_rejection, train, train_digits)
 
@@ -35,9 +35,10 @@ __all__ = ["FundamentalsConfig", "PROFILES",
            "MLPGenerator", "MLPDiscriminator", "TrainedToy", "train", "TrainedDigits", "train_digits",
            "collapse_against_frozen_d", "generator_gradient_at_rejection",
            "EnsembleConfig", "TrainedEnsemble", "train_ensemble",
-           "mode_coverage", "histogram_jsd", "evaluate", "gaussian_kde", "optimal_discriminator", "discriminator_output",
-           "generator_push", "digits_scores",
+           "mode_coverage", "histogram_jsd", "evaluate", "gaussian_kde", "optimal_discriminator",
+           "discriminator_output", "generator_push", "digits_scores",
            "evaluate_digits",
            "mixtures_figure", "saturation_figure", "samples_by_loss", "loss_curves_figure",
-           "optimal_discriminator_figure", "generator_push_figure", "collapse_figure", "snapshot_frames", "draw_frame", "snapshots_figure",
+           "optimal_discriminator_figure", "generator_push_figure", "collapse_figure", "snapshot_frames", "draw_frame",
+           "snapshots_figure",
            "snapshot_scrubber", "digits_figure"]

@@ -105,6 +105,7 @@ class EnsembleConfig:
         hidden, g_depth, d_depth: widths and hidden-layer counts of G and D.
         z_dim: latent size.
         learning_rate: Adam (β = 0.5, 0.99) for both nets, annealed linearly to 0 when ``decay``.
+        d_learning_rate: D's own learning rate (None: ``learning_rate``; a slower D is a collapse regime).
         pack: PacGAN packing degree (1: a plain D).
         minibatch_std: group size of the minibatch-std feature (0: off).
         decay: anneal the learning rates linearly to 0.
@@ -142,13 +143,6 @@ class TrainedEnsemble:
         with torch.no_grad():
             return self.G(z.expand(self.G.members, n, -1).contiguous()).numpy()
 
-    def member(self, loss: str, seed: int) -> int:
-        """Index of the member trained with ``loss`` from ``seed``."""
-        for i, (l, s) in enumerate(zip(self.losses, self.seeds)):
-            if (l, s) == (loss, seed):
-                return i
-        raise KeyError(f"no member ({loss!r}, seed {seed}); members are {list(zip(self.losses, self.seeds))}")
-
 
 def train_ensemble(mixture: str | Mixture, losses: list[str], seeds: list[int], cfg: EnsembleConfig,
                    *, data_seed: int = 0) -> TrainedEnsemble:
@@ -159,7 +153,7 @@ def train_ensemble(mixture: str | Mixture, losses: list[str], seeds: list[int], 
     one tiny MLP, gain from a second core).
 
     Measured on 2 cores (fp32, batch 256, hidden 128): 29 ms per step for one member, 65 ms for twenty
-    (the batched products run near the CPU's fp32 peak), so a 5-seed × 4-loss table costs ~4× one run.
+    (the batched products run near the CPU's fp32 peak), so 5 seeds × 4 losses cost ~2× one run.
     """
     if len(losses) != len(seeds):
         raise ValueError(f"losses and seeds must pair up, got {len(losses)} losses and {len(seeds)} seeds")
