@@ -19,15 +19,16 @@
 #
 # Every system in the survey — MedSRGAN, Retinal-ESRGAN, the 3-D brain-MRI GAN and DragGAN — is a
 # generator trained against a discriminator. This lesson builds the intuition they all rely on, with
-# models small enough to train on a laptop CPU in about two minutes:
+# models small enough to train on a laptop CPU in a few minutes:
 #
 # 1. the **minimax game** and the **optimal discriminator** $D^*$;
 # 2. why practitioners train the generator with the **non-saturating** loss;
-# 3. **four losses** (minimax, non-saturating, least squares, relativistic average) on two classic
-#    mode-collapse toys, measured by **mode coverage**;
+# 3. **four losses** (minimax, non-saturating, least squares, relativistic average) on the two classic
+#    mode-collapse toys, scored by the literature's protocol over several seeds, beside its published table;
 # 4. the optimal discriminator beside a trained one, and the **push** each generator loss gives;
 #    then what training $G$ against a **frozen** $D$ does (and does not) show;
-# 5. a tiny **image GAN** on the 8×8 handwritten digits that ship with scikit-learn.
+# 5. a **real mode collapse** and a remedy that undoes it (PacGAN's packed discriminator);
+# 6. a tiny **image GAN** on the 8×8 handwritten digits that ship with scikit-learn.
 #
 # Run it top to bottom. The `profile` parameter picks the size: `smoke` (seconds, used by the tests),
 # `demo` (default) or `paper` (longer runs).
@@ -35,11 +36,11 @@
 # %% tags=["parameters"]
 from typing import Optional
 
-profile: str = "demo"  # smoke (seconds, for tests) | demo (about 2 minutes on a laptop CPU) | paper (long runs)
+profile: str = "demo"  # smoke (seconds, for tests) | demo (about 4 minutes on 2 cores) | paper (long runs)
 seed: int = 0  # seed for data, initialisation and sampling
 device: str = "auto"  # auto (cuda > mps > cpu) | cpu | cuda | mps
 interactive: bool = True  # show the snapshot slider (papermill passes False: figures only)
-steps: Optional[int] = None  # GAN steps per (mixture, loss) run; None keeps the profile's value
+steps: Optional[int] = None  # GAN steps of every toy run; None keeps the profile's value
 
 # %%
 import matplotlib.pyplot as plt
@@ -71,8 +72,9 @@ print(cfg)
 # Training $G$ against an optimal $D$ therefore minimises the Jensen–Shannon divergence, reaching
 # $-\log 4$ exactly when $p_g = p_\text{data}$ (and then $D^* \equiv \tfrac12$).
 #
-# Our data: **Ring8** (8 Gaussians on a circle, radius 2, σ = 0.02) and **Grid25** (25 Gaussians on a
-# 5×5 grid, σ = 0.05) — the standard toys for mode collapse.
+# Our data are the standard toys for mode collapse, at the sizes of VEEGAN (Srivastava et al. 2017) and
+# PacGAN (Lin et al. 2018): **Ring8** (8 Gaussians on a circle of radius 1, σ = 0.01) and **Grid25**
+# (25 Gaussians at $\{-4,-2,0,2,4\}^2$, σ = 0.05).
 
 # %%
 fig = fundamentals.mixtures_figure(seed)
@@ -97,10 +99,13 @@ plt.show()
 print({k: round(v, 5) for k, v in grads.items()})
 
 # %% [markdown]
-# ## 3 · Four losses, two toys, one table
+# ## 3 · Four losses, two toys, the standard protocol
 #
-# The same MLP generator and discriminator (2 hidden layers of 128 units; Adam, lr 1e-3, β = (0.5, 0.99);
-# one D step per G step, as in the 2014 paper's experiments) trained with each loss:
+# Each loss trains the same MLPs (our choice: $G$ 3 and $D$ 3 hidden layers of 64 units at `demo`, 256 at
+# `paper`, ReLU / LeakyReLU;
+# a 2-D latent as in PacGAN; Adam, lr 1e-3 annealed linearly to 0, β = (0.5, 0.99); one D step per G
+# step, as in the 2014 paper's experiments; the nets work in coordinates divided by the largest mode
+# coordinate, 1 for Ring8 and 4 for Grid25):
 #
 # | loss | discriminator | generator |
 # |---|---|---|
@@ -109,21 +114,36 @@ print({k: round(v, 5) for k, v in grads.items()})
 # | LSGAN (Mao et al. 2017; $a=0$, $b=c=1$) | $\tfrac12(D(x)-1)^2 + \tfrac12 D(G(z))^2$ | $\tfrac12(D(G(z))-1)^2$ |
 # | RaGAN (as in ESRGAN) | $-\log\sigma(C_r - \bar C_f) - \log(1-\sigma(C_f - \bar C_r))$ | the mirror image |
 #
-# **Mode-coverage metrics** (our definitions): a sample is *high quality* within 3σ of its nearest
-# mode; a mode is *recovered* when it holds at least 20 % of its fair share of samples; `kl_modes` is
-# KL(mode histogram ‖ uniform) (0 = every mode equally used); `jsd_hist` is the Jensen–Shannon
-# divergence between 2-D histograms of data and samples (0 = identical, log 2 ≈ 0.69 = disjoint).
+# **The protocol** (VEEGAN; PacGAN Table 1): 2,500 samples per trained GAN; a sample is *high quality*
+# within 3σ of its nearest mode (`hq_pct`); a mode is covered when it holds at least one high-quality
+# sample (`modes_std_rule`); `reverse_kl` is KL(modes of the high-quality samples ‖ uniform), 0 when every
+# mode is used equally. Every number is a mean ± standard deviation over `cfg.seeds` independent runs,
+# trained together in one batched model (each run has its own weights, data and optimiser state).
+# Beside ours, the rows of PacGAN's Table 1 we hold exactly (their networks were larger: $G$ 4×400 with
+# batch norm, $D$ 3×200 maxout).
 
 # %%
-trained = {mixture: {loss: fundamentals.train(mixture, loss, cfg, seed=seed, device=run.device) for loss in GAN_LOSSES}
-           for mixture in fundamentals.MIXTURES}
-scores = {mixture: fundamentals.evaluate(runs, cfg) for mixture, runs in trained.items()}
-for mixture, by_loss in scores.items():
-    run.record("mode_coverage", mixture, "generated", by_loss,
-               metrics=("modes_recovered", "high_quality_pct", "kl_modes", "jsd_hist"))
+seeds = [seed + i for i in range(cfg.seeds)]
+protocol = {mixture: fundamentals.train_ensemble(mixture, [loss for loss in GAN_LOSSES for _ in seeds],
+                                                 [s for _ in GAN_LOSSES for s in seeds], cfg.toy(),
+                                                 data_seed=seed, device=run.device)
+            for mixture in fundamentals.MIXTURES}
+summary = {mixture: fundamentals.summarise_seeds(fundamentals.per_seed(ens, cfg.n_eval))
+           for mixture, ens in protocol.items()}
+metrics = [m for name in fundamentals.PROTOCOL_METRICS for m in (name, f"{name}_sd")]
+for mixture, by_loss in summary.items():
+    run.record("mode_coverage", mixture, f"{cfg.seeds} seeds", by_loss, metrics=metrics)
+    run.record("mode_coverage", mixture, "PacGAN 2018 Table 1", fundamentals.PUBLISHED[mixture],
+               metrics=("modes_std_rule", "hq_pct"))
 print(run.table("mode_coverage"))
 
 # %%
+fig = fundamentals.protocol_figure(summary)
+run.save_figure(fig, "protocol")
+plt.show()
+
+trained = {mixture: {loss: ens.member(loss, seed) for loss in GAN_LOSSES} for mixture, ens in protocol.items()}
+scores = {mixture: fundamentals.evaluate(runs, cfg) for mixture, runs in trained.items()}
 fig = fundamentals.samples_by_loss(trained, scores)
 run.save_figure(fig, "samples_by_loss")
 plt.show()
@@ -133,10 +153,13 @@ run.save_figure(fig, "loss_curves")
 plt.show()
 
 # %% [markdown]
-# Read the table with the pictures: on **Ring8** the losses mostly recover every mode; **Grid25** is much
-# harder — at the demo size every loss smears part of its mass between and around the 25 modes (low
-# "high quality" share). Longer training with wider networks (the `paper` profile) narrows the gap;
-# we have not measured that profile on a CPU.
+# Read the table with the pictures (one seed per loss is drawn above). What to look for: whether every
+# loss covers all 8 and 25 modes, and how far its share of high-quality samples falls short of the
+# published plain GAN's — on a CPU budget our runs are far shorter than the papers'. The samples that
+# miss sit on thin bridges between neighbouring modes: a generator is a continuous map from a connected
+# latent space, so it must pass between the modes somewhere, and only long training makes those
+# passages steep. The `paper` profile trains ten times longer with wider networks; we have not measured
+# it on a CPU.
 #
 # Losses are not accuracy: the curves settle into an equilibrium rather than going to zero, and a
 # low generator loss can mean a weak discriminator as easily as a good generator. That is why the
@@ -144,9 +167,9 @@ plt.show()
 #
 # ## 4 · The trained discriminator against $D^*$
 #
-# Using the non-saturating run on Ring8, we draw $D^* = p_\text{data}/(p_\text{data}+p_g)$ beside the
+# Using the non-saturating run on Ring8 (the first seed), we draw $D^* = p_\text{data}/(p_\text{data}+p_g)$ beside the
 # trained $D$. $p_g$ is known only through samples, so we estimate it with a Gaussian kernel density
-# (kernel std = the data std, 0.02) — and pass $p_\text{data}$ through **the same kernel** (exactly: each
+# (kernel std = the data std, 0.01) — and pass $p_\text{data}$ through **the same kernel** (exactly: each
 # mode's variance grows by the kernel's). Smoothing only $p_g$ would spread the generator's mass
 # while the data stay sharp, and $D^*$ would read ≈ 1 on every mode however well $G$ covers it. With
 # one kernel for both, $D^*$ is the optimal discriminator between the two distributions seen at that
@@ -190,35 +213,79 @@ plt.show()
 # Goodfellow et al. warn that $G$ must not be trained too much without updating $D$ (the
 # "Helvetica scenario"). Here we freeze the trained discriminator and keep training the generator
 # with a bold learning rate. With nothing to push back, $G$ climbs towards whatever the frozen $D$ rates
-# most real — and a trained $D$'s maxima sit *near*, not on, the modes. Read the titles: counted at the
-# 3-std quality radius, "modes" vanish quickly; counted within a loose radius (0.3), the eight
-# clusters of samples remain. What collapses here is **precision** (samples drift off the true
-# modes, towards a stale critic's favourite spots), not the number of modes: this is over-fitting to
-# a frozen $D$, not mode collapse. In real training $D$ keeps moving and pulls the samples back.
-# Genuine mode collapse — a generator that covers few modes however precise its samples — and its
-# remedies (PacGAN's packed discriminator, the minibatch-std feature that ends the StyleGAN2
-# discriminator of notebook 04) are not measured in this notebook.
+# most real — and a trained $D$'s maxima sit *near*, not on, the modes. Read the titles and the table:
+# compare the modes and the high-quality share at the 3-std radius with the clusters counted within a
+# loose radius (0.15). What this run loses is **precision** (samples drift off the true modes, towards
+# a stale critic's favourite spots), while the clusters of samples stay: this is over-fitting to a
+# frozen $D$, not mode collapse. In real training $D$ keeps moving and pulls the samples back.
+# Genuine mode collapse comes next.
 
 # %%
 ring8 = fundamentals.MIXTURES["ring8"]
-snaps = fundamentals.collapse_against_frozen_d(trained["ring8"]["nonsaturating"], cfg.collapse_steps,
-                                               learning_rate=cfg.collapse_learning_rate, seed=seed)
+snaps = fundamentals.collapse_against_frozen_d(trained["ring8"]["nonsaturating"], cfg.frozen_steps,
+                                               learning_rate=cfg.frozen_learning_rate, seed=seed)
 fig = fundamentals.collapse_figure(snaps, ring8)
 run.save_figure(fig, "collapse")
 plt.show()
-collapse = {}
+frozen = {}
 for label, xy in (("nonsaturating, trained", snaps[0][1]), ("nonsaturating, D frozen", snaps[-1][1])):
-    collapse[label] = {**fundamentals.mode_coverage(xy, ring8),
-                       "clusters_within_0.3": fundamentals.mode_coverage(xy, ring8, radius=0.3)["modes_recovered"]}
-run.record("mode_collapse", "ring8", "generated", collapse,
-           metrics=("modes_recovered", "clusters_within_0.3", "high_quality_pct", "kl_modes"))
-print(run.table("mode_collapse"))
+    frozen[label] = {**fundamentals.mode_coverage(xy, ring8),
+                     "clusters_within_0.15": fundamentals.mode_coverage(xy, ring8, radius=0.15)["modes_std_rule"]}
+run.record("frozen_discriminator", "ring8", "generated", frozen,
+           metrics=("modes_std_rule", "clusters_within_0.15", "hq_pct", "reverse_kl"))
+print(run.table("frozen_discriminator"))
 
 # %% [markdown]
-# ## 6 · Training, snapshot by snapshot
+# ## 6 · A real mode collapse, and a remedy
+#
+# To see genuine collapse we make the discriminator the weak player: a smaller network (64 units,
+# 2 hidden layers) learning ten times slower than $G$ (lr 1e-4 against 1e-3), small batches (128), an
+# 8-D latent, the non-saturating loss, on Ring8. A discriminator this slow keeps rating whatever $G$
+# made a moment ago as "real" for too long, so $G$ herds its samples to one place; every seed below is a
+# separate run. Then the same setting with one change to $D$, **PacGAN packing** (Lin et al. 2018): $D$
+# judges two samples at a time, concatenated, both real or both fake. A generator that repeats itself
+# makes pairs no real pair looks like, so packing penalises exactly the lack of variety. (The
+# **minibatch standard deviation** feature — the layer that ends the StyleGAN2 discriminator of notebook
+# 04 — attacks the same weakness by letting $D$ see how varied a group of samples is; the `paper`
+# profile trains it too.) The metric rows give the modes covered in every seed.
+
+# %%
+collapse_runs = {}
+for remedy in (None, *cfg.remedies):
+    collapse_runs[remedy or "plain D"] = fundamentals.train_ensemble(
+        "ring8", ["nonsaturating"] * len(seeds), seeds, cfg.collapse(remedy), data_seed=seed, device=run.device)
+collapse_scores = {label: fundamentals.per_seed(ens, cfg.n_eval)["nonsaturating"]
+                   for label, ens in collapse_runs.items()}
+k = len(ring8.means)
+collapse_rows = {}
+for label, runs in collapse_scores.items():
+    modes = [r["modes_std_rule"] for r in runs]
+    collapse_rows[label] = {**fundamentals.summarise_seeds({label: runs})[label],
+                            **{f"modes_seed_{s}": m for s, m in zip(seeds, modes)},
+                            "seeds_at_most_half": sum(m <= k // 2 for m in modes),
+                            "seeds_at_least_90pct": sum(m >= 0.9 * k for m in modes)}
+run.record("mode_collapse", "ring8", f"{cfg.seeds} seeds", collapse_rows,
+           metrics=("modes_std_rule", "modes_std_rule_sd", "hq_pct", "hq_pct_sd", "seeds_at_most_half",
+                    "seeds_at_least_90pct", *(f"modes_seed_{s}" for s in seeds)))
+print(run.table("mode_collapse"))
+
+fig = fundamentals.collapse_regime_figure(collapse_runs, cfg.n_eval)
+run.save_figure(fig, "mode_collapse")
+plt.show()
+
+# %% [markdown]
+# Read the rows and the panels: with a plain $D$ each seed herds its samples into one tight cluster
+# (at most a mode or two counted, and often none: the cluster sits off every true mode); with packing
+# every seed spreads over the ring. Packing
+# restores *coverage*, not *precision*: in this deliberately starved regime (a slow $D$, a short run)
+# the packed runs still leave most samples outside the 3σ rings, as the `hq_pct` column shows — a
+# cure for collapse is not a cure for under-training.
+
+# %% [markdown]
+# ## 7 · Training, snapshot by snapshot
 #
 # Drag the slider to scrub through training: each frame shows the four losses' samples on Ring8 at
-# the same step — how each spreads from its initial blob to the ring. (Under papermill the same
+# the same step (first seed) — how each spreads from its initial blob to the ring. (Under papermill the same
 # frames are saved as a figure instead.)
 
 # %%
@@ -232,7 +299,7 @@ if run.interactive:
     display(fundamentals.snapshot_scrubber(frames, ring8))
 
 # %% [markdown]
-# ## 7 · A tiny image GAN: 8×8 digits
+# ## 8 · A tiny image GAN: 8×8 digits
 #
 # The same recipe on images: scikit-learn ships 1,797 handwritten digits of 8×8 pixels. We train a
 # non-saturating MLP GAN on a fixed 80 % split and judge the samples with a logistic-regression

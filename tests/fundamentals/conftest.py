@@ -9,8 +9,9 @@ from ganbook import fundamentals
 @pytest.fixture(scope="session")
 def tiny_cfg():
     """A :class:`FundamentalsConfig` small enough to train every loss in well under a second."""
-    return fundamentals.FundamentalsConfig(steps=20, batch_size=32, hidden=16, snapshot_every=10, n_eval=300,
-                                           collapse_steps=8, digits_steps=10, digits_batch=16)
+    return fundamentals.FundamentalsConfig(steps=20, seeds=2, batch_size=32, hidden=16, snapshot_every=10,
+                                           n_eval=300, frozen_steps=8, collapse_steps=20, collapse_hidden=16,
+                                           collapse_batch_size=32, digits_steps=10, digits_batch=16)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 def test_profiles_cover_smoke_demo_paper_and_name_learning_rates_in_full():
     assert set(fundamentals.PROFILES) == {"smoke", "demo", "paper"}
     names = {f.name for f in dataclasses.fields(fundamentals.FundamentalsConfig)}
-    assert {"learning_rate", "collapse_learning_rate", "learning_rate_decay"} <= names
+    assert {"learning_rate", "frozen_learning_rate", "collapse_d_learning_rate", "learning_rate_decay"} <= names
     assert not any(n == "lr" or n.startswith("lr_") or n.endswith("_lr") for n in names)
 
 
@@ -25,6 +25,7 @@ def test_train_returns_models_history_and_snapshots_on_fixed_latents(tiny_cfg, t
     assert [s for s, _ in r.snapshots] == [1, 10, 20]
     assert all(xy.shape == (1000, 2) for _, xy in r.snapshots)
     assert {"loss_d", "loss_g"} <= set(r.history) and r.seconds > 0
+    assert len(r.history["loss_d"]) == len(r.history["step"]) > 0
     assert not r.G.training and not r.D.training
     np.testing.assert_array_equal(r.samples(50), r.samples(50))  # the same latents for the same seed
 
@@ -155,7 +156,7 @@ def test_figures_draw_the_panels_the_notebook_shows(tiny_cfg, tiny_ring8):
             assert len(fig.get_axes()) == n_axes, name
         titles = [ax.get_title() for ax in figures["samples_by_loss"][0].get_axes()]
         m = scores["ring8"]["minimax"]
-        assert titles[0] == (f"ring8 · minimax\n{m['modes_recovered']}/8 modes, {m['high_quality_pct']:.0f}% HQ")
+        assert titles[0] == (f"ring8 · minimax\n{m['modes_std_rule']}/8 modes, {m['hq_pct']:.0f}% HQ")
     finally:
         plt.close("all")
 

@@ -19,26 +19,26 @@ Submodules, bottom-up (every public name is re-exported here: ``from ganbook imp
 """
 from __future__ import annotations
 
-from .config import PROFILES, FundamentalsConfig
+from .config import PROFILES, REMEDIES, FundamentalsConfig
 from .data import MIXTURES, Mixture, digits_file, load_digits_split
-from .ensemble import EnsembleConfig, TrainedEnsemble, train_ensemble
-from .evaluation import (digits_scores, discriminator_output, evaluate, evaluate_digits, gaussian_kde,
+from .ensemble import EnsembleConfig, TrainedEnsemble, TrainedToy, train, train_ensemble
+from .evaluation import (PROTOCOL_METRICS, PUBLISHED, digits_scores, per_seed, summarise_seeds, discriminator_output, evaluate, evaluate_digits, gaussian_kde,
                          generator_push, histogram_jsd, mode_coverage, optimal_discriminator)
-from .figures import (collapse_figure, digits_figure, draw_frame, generator_push_figure, loss_curves_figure,
+from .figures import (collapse_figure, collapse_regime_figure, protocol_figure, digits_figure, draw_frame, generator_push_figure, loss_curves_figure,
                       mixtures_figure, optimal_discriminator_figure, samples_by_loss, saturation_figure,
                       snapshot_frames, snapshot_scrubber, snapshots_figure)
-from .training import (MLPDiscriminator, MLPGenerator, TrainedDigits, TrainedToy, collapse_against_frozen_d,
-                       generator_gradient_at_rejection, train, train_digits)
+from .training import (MLPDiscriminator, MLPGenerator, TrainedDigits, collapse_against_frozen_d,
+                       generator_gradient_at_rejection, train_digits)
 
-__all__ = ["FundamentalsConfig", "PROFILES",
+__all__ = ["FundamentalsConfig", "PROFILES", "REMEDIES",
            "Mixture", "MIXTURES", "digits_file", "load_digits_split",
            "MLPGenerator", "MLPDiscriminator", "TrainedToy", "train", "TrainedDigits", "train_digits",
            "collapse_against_frozen_d", "generator_gradient_at_rejection",
            "EnsembleConfig", "TrainedEnsemble", "train_ensemble",
-           "mode_coverage", "histogram_jsd", "evaluate", "gaussian_kde", "optimal_discriminator",
+           "mode_coverage", "PROTOCOL_METRICS", "PUBLISHED", "per_seed", "summarise_seeds", "histogram_jsd", "evaluate", "gaussian_kde", "optimal_discriminator",
            "discriminator_output", "generator_push", "digits_scores",
            "evaluate_digits",
-           "mixtures_figure", "saturation_figure", "samples_by_loss", "loss_curves_figure",
+           "mixtures_figure", "saturation_figure", "samples_by_loss", "protocol_figure", "collapse_regime_figure", "loss_curves_figure",
            "optimal_discriminator_figure", "generator_push_figure", "collapse_figure", "snapshot_frames", "draw_frame",
            "snapshots_figure",
            "snapshot_scrubber", "digits_figure"]

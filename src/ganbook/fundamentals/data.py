@@ -1,7 +1,8 @@
 """The data of notebook 00: the 2-D Gaussian mixtures Ring8 and Grid25, and scikit-learn's 8×8 digits.
 
-Ring8 (8 modes on a circle of radius 2, std 0.02) and Grid25 (a 5×5 grid of means {−2..2}², std 0.05)
-are the standard mode-collapse toys. The digits (1,797 images, 0..16 grey levels) ship inside
+Ring8 (8 modes on a circle of radius 1, std 0.01) and Grid25 (a 5×5 grid of means {−4, −2, 0, 2, 4}²,
+std 0.05) are the standard mode-collapse toys with the sizes of VEEGAN (Srivastava et al. 2017) and
+PacGAN (Lin et al. 2018, Table 1), so our mode counts can sit beside theirs. The digits (1,797 images, 0..16 grey levels) ship inside
 scikit-learn, so nothing is downloaded.
 """
 from __future__ import annotations
@@ -40,17 +41,22 @@ class Mixture:
     @property
     def extent(self) -> float:
         """Half-width of a square plot window that holds every mode with a margin."""
-        return float(np.abs(self.means).max() + 6 * self.std + 0.5)
+        return float(np.abs(self.means).max() + 6 * self.std + 0.25 * self.scale)
+
+    @property
+    def scale(self) -> float:
+        """The largest mode coordinate: the networks work in coordinates divided by it (1 for Ring8, 4 for Grid25)."""
+        return float(np.abs(self.means).max())
 
 
-def _ring(k: int = 8, radius: float = 2.0) -> np.ndarray:
+def _ring(k: int = 8, radius: float = 1.0) -> np.ndarray:
     t = 2 * np.pi * np.arange(k) / k
     return np.stack([radius * np.cos(t), radius * np.sin(t)], 1)
 
 
 MIXTURES = {
-    "ring8": Mixture("ring8", _ring(), 0.02),
-    "grid25": Mixture("grid25", np.array([(x, y) for x in range(-2, 3) for y in range(-2, 3)], float), 0.05),
+    "ring8": Mixture("ring8", _ring(), 0.01),
+    "grid25": Mixture("grid25", np.array([(x, y) for x in range(-4, 5, 2) for y in range(-4, 5, 2)], float), 0.05),
 }
 
 

@@ -17,20 +17,59 @@ Remedies for mode collapse, as discriminator options:
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
 from ..losses.gan import discriminator_loss, generator_loss
+from ..runtime import torch_threads
 from ..train import TrainConfig, Trainer
 from .data import MIXTURES, Mixture
-from .training import _LinearDecay
 
-__all__ = ["EnsembleLinear", "EnsembleGenerator", "EnsembleDiscriminator", "EnsembleConfig", "TrainedEnsemble",
+if TYPE_CHECKING:
+    from .config import FundamentalsConfig
+
+
+__all__ = ["TrainedToy", "train", "EnsembleLinear", "EnsembleGenerator", "EnsembleDiscriminator", "EnsembleConfig", "TrainedEnsemble",
            "train_ensemble"]
+
+
+@dataclass
+class TrainedToy:
+    """One GAN trained on a 2-D mixture: its models, loss history and training snapshots."""
+
+    mixture: Mixture
+    loss: str
+    G: nn.Module  # z (B, z_dim) → points (B, 2); has ``z_dim``
+    D: nn.Module  # points (B, 2) → logits (B,)
+    history: dict
+    snapshots: list = field(default_factory=list)  # [(step, (1000, 2) array)] of G on fixed latents
+    seconds: float = 0.0
+
+    def samples(self, n: int, seed: int = 1234) -> np.ndarray:
+        """``n`` generated points (n, 2) from latents drawn with ``seed``."""
+        z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            return self.G(z.to(_device(self.G))).cpu().numpy()
+
+
+class _LinearDecay:
+    """Learning-rate factor 1 → 0 over ``steps`` updates (a class, not a lambda, so checkpoints can hold it)."""
+
+    def __init__(self, steps: int):
+        self.steps = max(1, steps)
+
+    def __call__(self, step: int) -> float:
+        return max(0.0, 1.0 - step / self.steps)
+
+
+def _device(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device
 
 
 class EnsembleLinear(nn.Module):
@@ -63,21 +102,22 @@ def _mlp(seeds, sizes, act, salt):
 class EnsembleGenerator(nn.Module):
     """z (E, B, z_dim) → points (E, B, 2): ``depth`` ReLU hidden layers of ``hidden`` units per member."""
 
-    def __init__(self, seeds: list[int], z_dim: int, hidden: int, depth: int):
+    def __init__(self, seeds: list[int], z_dim: int, hidden: int, depth: int, scale: float = 1.0):
         super().__init__()
-        self.z_dim, self.members = z_dim, len(seeds)
+        self.z_dim, self.members, self.scale = z_dim, len(seeds), scale
         self.net = _mlp(seeds, [z_dim] + [hidden] * depth + [2], nn.ReLU, salt=0)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+        return self.net(z) * self.scale
 
 
 class EnsembleDiscriminator(nn.Module):
     """Points (E, B, 2) → logits (E, B / pack): LeakyReLU(0.2) MLP, optional packing and minibatch std."""
 
-    def __init__(self, seeds: list[int], hidden: int, depth: int, pack: int = 1, minibatch_std: int = 0):
+    def __init__(self, seeds: list[int], hidden: int, depth: int, pack: int = 1, minibatch_std: int = 0,
+                 scale: float = 1.0):
         super().__init__()
-        self.pack, self.group = pack, minibatch_std
+        self.pack, self.group, self.scale = pack, minibatch_std, scale
         sizes = [2 * pack] + [hidden] * depth
         self.body = _mlp(seeds, sizes, lambda: nn.LeakyReLU(0.2), salt=100)
         self.act = nn.LeakyReLU(0.2)
@@ -86,7 +126,7 @@ class EnsembleDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         e, b, _ = x.shape
-        h = self.act(self.body(x.reshape(e, b // self.pack, 2 * self.pack)))  # (E, B/pack, hidden)
+        h = self.act(self.body(x.reshape(e, b // self.pack, 2 * self.pack) / self.scale))  # (E, B/pack, hidden)
         if self.group:
             g = min(self.group, h.shape[1])
             groups = h.reshape(e, -1, g, h.shape[-1])  # (E, B/pack/g, g, hidden)
@@ -109,6 +149,11 @@ class EnsembleConfig:
         pack: PacGAN packing degree (1: a plain D).
         minibatch_std: group size of the minibatch-std feature (0: off).
         decay: anneal the learning rates linearly to 0.
+        ema: decay of an exponential moving average of G's weights, evaluated instead of G (0: off).
+        normalise: the nets work in coordinates divided by the mixture's ``scale`` (G's output is
+            multiplied by it, D's input divided), so one learning rate suits Ring8 (±1) and Grid25 (±4).
+        snapshot_every: keep every member's samples on 1,000 fixed latents every this many steps
+            (and at step 1; 0: none).
     """
 
     steps: int = 3000
@@ -122,6 +167,9 @@ class EnsembleConfig:
     minibatch_std: int = 0
     decay: bool = True
     d_learning_rate: float | None = None
+    ema: float = 0.0
+    normalise: bool = True
+    snapshot_every: int = 0
 
 
 @dataclass
@@ -136,16 +184,46 @@ class TrainedEnsemble:
     config: EnsembleConfig
     history: dict = field(default_factory=dict)
     seconds: float = 0.0
+    snapshots: list = field(default_factory=list)  # [(step, (E, 1000, 2) samples on fixed latents)]
 
     def samples(self, n: int, seed: int = 1234) -> np.ndarray:
         """(E, n, 2) generated points, every member on the same latents drawn with ``seed``."""
         z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed))
         with torch.no_grad():
-            return self.G(z.expand(self.G.members, n, -1).contiguous()).numpy()
+            return self.G(z.expand(self.G.members, n, -1).contiguous().to(_device(self.G))).cpu().numpy()
+
+    def member(self, loss: str, seed: int) -> TrainedToy:
+        """Member ``(loss, seed)`` on its own, as a :class:`TrainedToy` (its own G, D, losses and snapshots)."""
+        pairs = list(zip(self.losses, self.seeds))
+        if (loss, seed) not in pairs:
+            raise KeyError(f"no member ({loss!r}, {seed}) in this ensemble; it holds {pairs}")
+        i = pairs.index((loss, seed))
+        history = {"step": self.history["step"], "phase": self.history["phase"],
+                   "loss_d": self.history[f"loss_d/{i}"], "loss_g": self.history[f"loss_g/{i}"]}
+        return TrainedToy(self.mixture, loss, _Single(self.G, i).eval(), _Single(self.D, i).eval(), history,
+                          [(step, xy[i]) for step, xy in self.snapshots], self.seconds / len(pairs))
+
+
+class _Single(nn.Module):
+    """One member of an ensemble network as an ordinary module: (B, …) → (B, …), its own copy of the weights."""
+
+    def __init__(self, ensemble: nn.Module, i: int):
+        super().__init__()
+        self.net = copy.deepcopy(ensemble)
+        for layer in self.net.modules():
+            if isinstance(layer, EnsembleLinear):
+                layer.weight = nn.Parameter(layer.weight.data[i:i + 1].clone())
+                layer.bias = nn.Parameter(layer.bias.data[i:i + 1].clone())
+        if hasattr(ensemble, "members"):
+            self.net.members = 1
+        self.z_dim = getattr(ensemble, "z_dim", None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x[None])[0]
 
 
 def train_ensemble(mixture: str | Mixture, losses: list[str], seeds: list[int], cfg: EnsembleConfig,
-                   *, data_seed: int = 0) -> TrainedEnsemble:
+                   *, data_seed: int = 0, device="cpu") -> TrainedEnsemble:
     """Train one GAN per (losses[i], seeds[i]) on ``mixture``, all at once on the CPU.
 
     Each member draws its own real batch and latents every step (one data RNG seeded by ``data_seed``);
@@ -162,34 +240,66 @@ def train_ensemble(mixture: str | Mixture, losses: list[str], seeds: list[int], 
         raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of pack × minibatch_std group = {unit}")
     mix = MIXTURES[mixture] if isinstance(mixture, str) else mixture
     members = len(seeds)
-    G = EnsembleGenerator(seeds, cfg.z_dim, cfg.hidden, cfg.g_depth)
-    D = EnsembleDiscriminator(seeds, cfg.hidden, cfg.d_depth, cfg.pack, cfg.minibatch_std)
+    scale = float(np.abs(mix.means).max()) if cfg.normalise else 1.0
+    G = EnsembleGenerator(seeds, cfg.z_dim, cfg.hidden, cfg.g_depth, scale).to(device)
+    D = EnsembleDiscriminator(seeds, cfg.hidden, cfg.d_depth, cfg.pack, cfg.minibatch_std, scale).to(device)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.learning_rate, betas=(0.5, 0.99))
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.d_learning_rate or cfg.learning_rate, betas=(0.5, 0.99))
 
     def sample(rng):
         real = mix.sample(members * cfg.batch_size, rng).reshape(members, cfg.batch_size, 2)
-        return {"real": real, "z": torch.randn(members, cfg.batch_size, cfg.z_dim, generator=rng)}
+        z = torch.randn(members, cfg.batch_size, cfg.z_dim, generator=rng)  # drawn on the CPU: same streams
+        return {"real": real.to(device), "z": z.to(device)}
+
+    groups = {k: torch.tensor([i for i, l in enumerate(losses) if l == k]) for k in dict.fromkeys(losses)}
+
+    def per_member(fn, *logits):
+        """(E,) losses: ``fn`` mapped over the members of each loss kind at once (means stay per member)."""
+        out = torch.zeros(members, device=logits[0].device)
+        for k, idx in groups.items():
+            out = out.index_put((idx.to(out.device),), torch.vmap(lambda *x: fn(k, *x))(*(t[idx] for t in logits)))
+        return out
 
     def d_loss(b):
         with torch.no_grad():
             fake = G(b["z"])
-        real_logits, fake_logits = D(b["real"]), D(fake)
+        each = per_member(discriminator_loss, D(b["real"]), D(fake))
         # the sum of the members' own losses: each gradient reaches only that member's weights
-        return sum(discriminator_loss(k, real_logits[i], fake_logits[i]) for i, k in enumerate(losses))
+        return each.sum(), {f"loss_d/{i}": v for i, v in enumerate(each.detach().tolist())}
 
     def g_loss(b):
         fake_logits = D(G(b["z"]))
-        real_logits = D(b["real"]) if "ragan" in losses else None
-        return sum(generator_loss(k, fake_logits[i], None if real_logits is None else real_logits[i])
-                   for i, k in enumerate(losses))
+        if "ragan" in groups:
+            each = per_member(lambda k, f, r: generator_loss(k, f, r), fake_logits, D(b["real"]))
+        else:
+            each = per_member(generator_loss, fake_logits)
+        return each.sum(), {f"loss_g/{i}": v for i, v in enumerate(each.detach().tolist())}
+
+    fixed_z = torch.randn(1000, cfg.z_dim, generator=torch.Generator().manual_seed(data_seed + 1))
+    fixed_z = fixed_z.expand(members, -1, -1).contiguous().to(device)
+    snapshots = []
+
+    def snapshot(trainer, step, logs):
+        if cfg.snapshot_every and (step % cfg.snapshot_every == 0 or step == 1):
+            with torch.no_grad():
+                snapshots.append((step, (trainer.G_ema or trainer.G)(fixed_z).cpu().numpy()))
 
     scheds = {}
     if cfg.decay:
         scheds = {f"sched_{k}": torch.optim.lr_scheduler.LambdaLR(o, _LinearDecay(cfg.steps))
                   for k, o in (("g", opt_g), ("d", opt_d))}
     tr = Trainer(G, sample, TrainConfig(steps=cfg.steps, log_every=max(1, cfg.steps // 50), seed=data_seed,
-                                        desc=f"{mix.name} ×{members}"),
-                 opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss, **scheds)
+                                        ema=cfg.ema, desc=f"{mix.name} ×{members}"),
+                 opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss, callbacks=[snapshot],
+                 device=device, **scheds)
     history = tr.fit()
-    return TrainedEnsemble(mix, list(losses), list(seeds), G.eval(), D.eval(), cfg, history, tr.seconds)
+    return TrainedEnsemble(mix, list(losses), list(seeds), (tr.G_ema or G).eval(), D.eval(), cfg, history,
+                           tr.seconds, snapshots)
+
+
+@torch_threads(1)  # one member's MLPs run fastest on one thread
+def train(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, *, seed: int = 0,
+          device="cpu") -> TrainedToy:
+    """Train one GAN on a 2-D mixture with one of the four losses: a one-member :func:`train_ensemble`
+    with the protocol's sizes (``cfg.toy()``), ``seed`` fixing both its weights and its data."""
+    return train_ensemble(mixture, [loss], [seed], cfg.toy(), data_seed=seed, device=device).member(loss, seed)

@@ -12,8 +12,9 @@ import torch
 
 from ..plotting import image_grid, loss_curves, points
 from .data import MIXTURES, Mixture, load_digits_split
-from .evaluation import discriminator_output, generator_push, mode_coverage, optimal_discriminator
-from .training import TrainedDigits, TrainedToy
+from .ensemble import TrainedEnsemble, TrainedToy
+from .evaluation import PUBLISHED, discriminator_output, generator_push, mode_coverage, optimal_discriminator
+from .training import TrainedDigits
 
 
 def mixtures_figure(seed: int = 0, n: int = 2000):
@@ -63,8 +64,53 @@ def samples_by_loss(trained: Mapping[str, Mapping[str, TrainedToy]], scores: Map
         for ax, (loss, r) in zip(row, runs.items()):
             m = scores[mixture][loss]
             points(ax, r.samples(n), r.mixture.means, r.mixture.extent,
-                   f"{mixture} · {loss}\n{m['modes_recovered']}/{m['modes_total']} modes, "
-                   f"{m['high_quality_pct']:.0f}% HQ")
+                   f"{mixture} · {loss}\n{m['modes_std_rule']}/{m['modes_total']} modes, "
+                   f"{m['hq_pct']:.0f}% HQ")
+    return fig
+
+
+def protocol_figure(summary: Mapping[str, Mapping[str, dict]], published: Mapping = PUBLISHED):
+    """Modes covered (standard rule) against % high-quality samples, mean ± sd over seeds per loss, with the
+    published rows (:data:`~ganbook.fundamentals.PUBLISHED`) as black crosses; one panel per mixture.
+
+    Args:
+        summary: ``{mixture: summarise_seeds(...)}``.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(summary), figsize=(4.6 * len(summary), 3.6), squeeze=False,
+                             layout="constrained")
+    for ax, (mixture, by_loss) in zip(axes[0], summary.items()):
+        k = len(MIXTURES[mixture].means)
+        for loss, m in by_loss.items():
+            ax.errorbar(m["modes_std_rule"], m["hq_pct"], xerr=m["modes_std_rule_sd"], yerr=m["hq_pct_sd"],
+                        fmt="o", capsize=3, label=f"{loss} (ours, {m['seeds']} seeds)")
+        for method, m in published.get(mixture, {}).items():
+            ax.plot(m["modes_std_rule"], m["hq_pct"], "kx", ms=8)
+            ax.annotate(f"{method} (PacGAN T1)", (m["modes_std_rule"], m["hq_pct"]), fontsize=7,
+                        xytext=(4, -10), textcoords="offset points")
+        ax.set_xlim(-0.5, k + 0.5)
+        ax.set_ylim(-2, 102)
+        ax.set_xlabel(f"modes with ≥ 1 high-quality sample (of {k})")
+        ax.set_ylabel("% high-quality samples (within 3σ)")
+        ax.set_title(mixture, fontsize=9)
+        ax.legend(fontsize=6, frameon=False, loc="lower left")
+    return fig
+
+
+def collapse_regime_figure(runs: Mapping[str, TrainedEnsemble], n: int = 2500):
+    """One row per variant (``{label: TrainedEnsemble}``), one panel per seed: ``n`` samples titled with the
+    modes covered by the standard rule and % high quality."""
+    import matplotlib.pyplot as plt
+
+    ncol = max(len(r.seeds) for r in runs.values())
+    fig, axes = plt.subplots(len(runs), ncol, figsize=(2.1 * ncol, 2.3 * len(runs)), squeeze=False,
+                             layout="constrained")
+    for row, (label, r) in zip(axes, runs.items()):
+        for ax, seed, xy in zip(row, r.seeds, r.samples(n)):
+            m = mode_coverage(xy, r.mixture)
+            points(ax, xy, r.mixture.means, r.mixture.extent,
+                   f"{label} · seed {seed}\n{m['modes_std_rule']}/{m['modes_total']} modes, {m['hq_pct']:.0f}% HQ")
     return fig
 
 
@@ -135,7 +181,7 @@ def generator_push_figure(trained: TrainedToy, n: int = 1000, arrows: int = 21):
     return fig
 
 
-def collapse_figure(snapshots: Sequence, mixture: Mixture, cluster_radius: float = 0.3):
+def collapse_figure(snapshots: Sequence, mixture: Mixture, cluster_radius: float = 0.15):
     """The frozen-D snapshots (:func:`~ganbook.fundamentals.collapse_against_frozen_d`) side by side, each
     titled with the modes it recovers at the 3-std quality radius and at a loose ``cluster_radius``."""
     import matplotlib.pyplot as plt
@@ -146,8 +192,8 @@ def collapse_figure(snapshots: Sequence, mixture: Mixture, cluster_radius: float
         sharp = mode_coverage(xy, mixture)
         loose = mode_coverage(xy, mixture, radius=cluster_radius)
         points(ax, xy, mixture.means, mixture.extent,
-               f"G-only step {step}\nwithin 3σ: {sharp['modes_recovered']}/{k} modes, "
-               f"within {cluster_radius:g}: {loose['modes_recovered']}/{k}")
+               f"G-only step {step}\nwithin 3σ: {sharp['modes_std_rule']}/{k} modes, "
+               f"within {cluster_radius:g}: {loose['modes_std_rule']}/{k}")
     return fig
 
 

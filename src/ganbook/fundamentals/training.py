@@ -18,7 +18,8 @@ from ..losses.gan import discriminator_loss, generator_loss
 from ..runtime import torch_threads
 from ..train import TrainConfig, Trainer
 from .config import FundamentalsConfig
-from .data import MIXTURES, Mixture, load_digits_split
+from .data import MIXTURES, load_digits_split
+from .ensemble import TrainedToy, _device
 
 
 # ------------------------------------------------------------------------------------------- models
@@ -47,26 +48,6 @@ class MLPDiscriminator(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-# ------------------------------------------------------------------------------- the 2-D mixtures
-@dataclass
-class TrainedToy:
-    """A GAN trained on a 2-D mixture: its models, history and training snapshots."""
-
-    mixture: Mixture
-    loss: str
-    G: MLPGenerator
-    D: MLPDiscriminator
-    history: dict
-    snapshots: list = field(default_factory=list)  # [(step, (n, 2) array)] of G on fixed latents
-    seconds: float = 0.0
-
-    def samples(self, n: int, seed: int = 1234) -> np.ndarray:
-        """``n`` generated points (n, 2) from latents drawn with ``seed``."""
-        z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed))
-        with torch.no_grad():
-            return self.G(z.to(_device(self.G))).cpu().numpy()
-
-
 def _adversarial_losses(kind: str, G: nn.Module, D: nn.Module):
     def d_loss(b):
         with torch.no_grad():
@@ -79,62 +60,6 @@ def _adversarial_losses(kind: str, G: nn.Module, D: nn.Module):
         return generator_loss(kind, fake_logits, real_logits)
 
     return d_loss, g_loss
-
-
-@torch_threads(1)  # MLPs this small run fastest on one thread
-def train(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, *, seed: int = 0,
-          device="cpu") -> TrainedToy:
-    """Train an MLP GAN on a 2-D mixture with one of the four losses.
-
-    One D step per G step; Adam (``cfg.learning_rate``, β = (0.5, 0.99)) for both, annealed linearly
-    to 0 when ``cfg.learning_rate_decay``. G's samples on 1,000 fixed latents are kept every
-    ``cfg.snapshot_every`` steps (and at step 1).
-
-    Args:
-        mixture: "ring8", "grid25" or a :class:`Mixture`.
-        loss: "minimax", "nonsaturating", "lsgan" or "ragan".
-        cfg: sizes.
-        seed: initialisation and data seed.
-        device: where the MLPs train (data are drawn on the CPU for device-independent streams).
-    """
-    mix = MIXTURES[mixture] if isinstance(mixture, str) else mixture
-    torch.manual_seed(seed)
-    G, D = MLPGenerator(cfg.z_dim, cfg.hidden).to(device), MLPDiscriminator(2, cfg.hidden).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.learning_rate, betas=(0.5, 0.99))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.learning_rate, betas=(0.5, 0.99))
-    fixed_z = torch.randn(1000, cfg.z_dim, generator=torch.Generator().manual_seed(seed + 1)).to(device)
-    snapshots = []
-
-    def sample(rng):
-        return {"real": mix.sample(cfg.batch_size, rng).to(device),
-                "z": torch.randn(cfg.batch_size, cfg.z_dim, generator=rng).to(device)}
-
-    def snapshot(trainer, step, logs):
-        if step % cfg.snapshot_every == 0 or step == 1:
-            with torch.no_grad():
-                snapshots.append((step, (trainer.G_ema or trainer.G)(fixed_z).cpu().numpy()))
-
-    d_loss, g_loss = _adversarial_losses(loss, G, D)
-    scheds = {}
-    if cfg.learning_rate_decay:
-        scheds = {f"sched_{k}": torch.optim.lr_scheduler.LambdaLR(o, _LinearDecay(cfg.steps))
-                  for k, o in (("g", opt_g), ("d", opt_d))}
-    tr = Trainer(G, sample, TrainConfig(steps=cfg.steps, log_every=max(1, cfg.steps // 60), seed=seed,
-                                        amp=cfg.amp, ema=cfg.ema, desc=f"{mix.name}/{loss}"),
-                 opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss, callbacks=[snapshot],
-                 device=device, **scheds)
-    history = tr.fit()
-    return TrainedToy(mix, loss, (tr.G_ema or G).eval(), D.eval(), history, snapshots, seconds=tr.seconds)
-
-
-class _LinearDecay:
-    """Learning-rate factor 1 → 0 over ``steps`` updates (a class, not a lambda, so checkpoints can hold it)."""
-
-    def __init__(self, steps: int):
-        self.steps = max(1, steps)
-
-    def __call__(self, step: int) -> float:
-        return max(0.0, 1.0 - step / self.steps)
 
 
 @torch_threads(1)  # MLPs this small run fastest on one thread
@@ -244,6 +169,3 @@ def train_digits(cfg: FundamentalsConfig, *, seed: int = 0, device="cpu") -> Tra
     hist = tr.fit()
     return TrainedDigits(G.eval(), D.eval(), hist, tr.seconds)
 
-
-def _device(module: nn.Module) -> torch.device:
-    return next(module.parameters()).device
