@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from .config import PROFILES, REMEDIES, FundamentalsConfig
 from .data import MIXTURES, Mixture, digits_file, load_digits_split
-from .ensemble import EnsembleConfig, TrainedEnsemble, TrainedToy, train, train_ensemble
+from .ensemble import EnsembleConfig, TrainedEnsemble, TrainedToy, train_ensemble
 from .evaluation import (PROTOCOL_METRICS, PUBLISHED, digits_scores, per_seed, summarise_seeds, discriminator_output, evaluate, evaluate_digits, gaussian_kde,
                          generator_push, histogram_jsd, mode_coverage, optimal_discriminator)
 from .figures import (collapse_figure, collapse_regime_figure, protocol_figure, digits_figure, draw_frame, generator_push_figure, loss_curves_figure,
                       mixtures_figure, optimal_discriminator_figure, samples_by_loss, saturation_figure,
                       snapshot_frames, snapshot_scrubber, snapshots_figure)
 from .training import (MLPDiscriminator, MLPGenerator, TrainedDigits, collapse_against_frozen_d,
-                       generator_gradient_at_rejection, train_digits)
+                       generator_gradient_at_rejection, train, train_digits)
 
 __all__ = ["FundamentalsConfig", "PROFILES", "REMEDIES",
            "Mixture", "MIXTURES", "digits_file", "load_digits_split",

@@ -20,22 +20,18 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
 from ..losses.gan import discriminator_loss, generator_loss
-from ..runtime import torch_threads
 from ..train import TrainConfig, Trainer
 from .data import MIXTURES, Mixture
 
-if TYPE_CHECKING:
-    from .config import FundamentalsConfig
 
 
-__all__ = ["TrainedToy", "train", "EnsembleLinear", "EnsembleGenerator", "EnsembleDiscriminator", "EnsembleConfig", "TrainedEnsemble",
+__all__ = ["TrainedToy", "EnsembleLinear", "EnsembleGenerator", "EnsembleDiscriminator", "EnsembleConfig", "TrainedEnsemble",
            "train_ensemble"]
 
 
@@ -296,10 +292,3 @@ def train_ensemble(mixture: str | Mixture, losses: list[str], seeds: list[int], 
     return TrainedEnsemble(mix, list(losses), list(seeds), (tr.G_ema or G).eval(), D.eval(), cfg, history,
                            tr.seconds, snapshots)
 
-
-@torch_threads(1)  # one member's MLPs run fastest on one thread
-def train(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, *, seed: int = 0,
-          device="cpu") -> TrainedToy:
-    """Train one GAN on a 2-D mixture with one of the four losses: a one-member :func:`train_ensemble`
-    with the protocol's sizes (``cfg.toy()``), ``seed`` fixing both its weights and its data."""
-    return train_ensemble(mixture, [loss], [seed], cfg.toy(), data_seed=seed, device=device).member(loss, seed)

@@ -1,4 +1,5 @@
-"""The MLP GANs of notebook 00: the models, :func:`train` on a 2-D mixture under one of the four losses,
+"""The MLP GANs of notebook 00: the models, :func:`train` on a 2-D mixture under one of the four losses
+(a one-member :func:`~ganbook.fundamentals.ensemble.train_ensemble`),
 :func:`train_digits` on the 8×8 digits, the frozen-D collapse and the generator's gradient at rejection
 (the saturation demo).
 
@@ -18,8 +19,8 @@ from ..losses.gan import discriminator_loss, generator_loss
 from ..runtime import torch_threads
 from ..train import TrainConfig, Trainer
 from .config import FundamentalsConfig
-from .data import MIXTURES, load_digits_split
-from .ensemble import TrainedToy, _device
+from .data import MIXTURES, Mixture, load_digits_split
+from .ensemble import TrainedToy, _device, train_ensemble
 
 
 # ------------------------------------------------------------------------------------------- models
@@ -46,6 +47,14 @@ class MLPDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)
+
+
+@torch_threads(1)  # one member's MLPs run fastest on one thread
+def train(mixture: str | Mixture, loss: str, cfg: FundamentalsConfig, *, seed: int = 0,
+          device="cpu") -> TrainedToy:
+    """Train one GAN on a 2-D mixture with one of the four losses: a one-member :func:`train_ensemble`
+    with the protocol's sizes (``cfg.toy()``), ``seed`` fixing both its weights and its data."""
+    return train_ensemble(mixture, [loss], [seed], cfg.toy(), data_seed=seed, device=device).member(loss, seed)
 
 
 def _adversarial_losses(kind: str, G: nn.Module, D: nn.Module):
