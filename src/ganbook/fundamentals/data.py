@@ -2,8 +2,8 @@
 
 Ring8 (8 modes on a circle of radius 1, std 0.01) and Grid25 (a 5×5 grid of means {−4, −2, 0, 2, 4}²,
 std 0.05) are the standard mode-collapse toys with the sizes of VEEGAN (Srivastava et al. 2017) and
-PacGAN (Lin et al. 2018, Table 1), so our mode counts can sit beside theirs. The digits (1,797 images, 0..16 grey levels) ship inside
-scikit-learn, so nothing is downloaded.
+PacGAN (Lin et al. 2018, Table 1), so our mode counts can sit beside theirs. The digits (1,797 images,
+0..16 grey levels) ship inside scikit-learn, so nothing is downloaded.
 """
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ from .data import MIXTURES, Mixture
 
 
 
-__all__ = ["TrainedToy", "EnsembleLinear", "EnsembleGenerator", "EnsembleDiscriminator", "EnsembleConfig", "TrainedEnsemble",
+__all__ = ["TrainedToy", "EnsembleLinear", "EnsembleGenerator", "EnsembleDiscriminator", "EnsembleConfig",
+           "TrainedEnsemble",
            "train_ensemble"]
 
 
