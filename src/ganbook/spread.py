@@ -25,7 +25,8 @@ from .report import Table, markdown_table
 
 __all__ = ["HEADLINE_METRICS", "measure", "write", "load", "spread_rows", "spread_table"]
 
-HEADLINE_METRICS = ("modes_recovered", "psnr", "ssim", "mean_distance_px", "ms_per_step")
+HEADLINE_METRICS = ("modes_std_rule", "seeds_at_most_half", "seeds_at_least_90pct", "psnr", "ssim",
+                    "mean_distance_px", "ms_per_step")
 KEY = ("notebook", "task", "dataset", "split", "method", "metric")
 
 
@@ -82,7 +83,7 @@ def load(label: str, folder: Path | None = None) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def spread_rows(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_distance_px"),
+def spread_rows(doc: dict, metrics: tuple = ("modes_std_rule", "psnr", "mean_distance_px"),
                 moving_only: bool = False) -> Table:
     """One line per headline row, mean ± sd and [min, max] over the runs (``moving_only``: leave out
     rows identical in every run, e.g. interpolation baselines)."""
@@ -91,13 +92,13 @@ def spread_rows(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_di
     for r in doc["rows"]:
         if r["metric"] not in metrics or (moving_only and r["min"] == r["max"]):
             continue
-        d = 0 if r["metric"] == "modes_recovered" else 2
+        d = 1 if r["metric"] == "modes_std_rule" else 2
         rows.append([r["notebook"], r["task"], r["dataset"], r["method"], r["metric"],
                      f"{r['mean']:.{d + 1}f} ± {r['sd']:.{d + 1}f}", f"{r['min']:.{d}f}", f"{r['max']:.{d}f}"])
     return Table(header, [False] * 5 + [True] * 3, rows)
 
 
-def spread_table(doc: dict, metrics: tuple = ("modes_recovered", "psnr", "mean_distance_px"),
+def spread_table(doc: dict, metrics: tuple = ("modes_std_rule", "psnr", "mean_distance_px"),
                  moving_only: bool = False) -> str:
     """:func:`spread_rows` as Markdown."""
     return markdown_table(spread_rows(doc, metrics, moving_only))
