@@ -358,8 +358,8 @@ def _spread_parts(folder: Path | None = None, moving_only: bool = False) -> tupl
     doc = load(SPREAD_LABEL, folder)
     if doc is None:
         return "(not measured yet: see `python -m ganbook spread -h`)", None
-    head = (f"Demo profile, {len(doc['runs'])} runs ({', '.join(doc['runs'])}) on one machine "
-            f"(`reports/spread/{SPREAD_LABEL}.json`)")
+    head = (f"Demo profile, {len(doc['runs'])} runs ({', '.join(doc['runs'])}) "
+            f"{doc.get('note') or 'on one machine'} (`reports/spread/{SPREAD_LABEL}.json`)")
     if moving_only:
         head += "; rows identical in every run (e.g. the interpolation baselines) are left out here"
     return f"{head}:", spread_rows(doc, moving_only=moving_only)

@@ -41,8 +41,9 @@ def _headline_rows(folder: Path) -> dict[str, list[dict]]:
     return out
 
 
-def measure(runs: Mapping[str, Path], label: str) -> dict:
-    """The spread document for ``runs`` (``{name: reports folder}``), every run of one profile."""
+def measure(runs: Mapping[str, Path], label: str, note: str | None = None) -> dict:
+    """The spread document for ``runs`` (``{name: reports folder}``), every run of one profile; ``note``
+    says where the runs come from when not all from one machine and one commit (shown with the table)."""
     if len(runs) < 2:
         raise ValueError("a spread needs at least two runs")
     per_run = {name: _headline_rows(Path(folder)) for name, folder in runs.items()}
@@ -70,8 +71,9 @@ def measure(runs: Mapping[str, Path], label: str) -> dict:
         row.update({"n": len(v), "mean": statistics.fmean(v), "sd": statistics.stdev(v) if len(v) > 1 else 0.0,
                     "min": min(v), "max": max(v), "runs": by_run})
         rows.append(row)
-    return {"label": label, "profile": next(iter(profiles.values())), "runs": list(runs),
-            "rows": rows, "per_run": per_run}
+    doc = {"label": label, "profile": next(iter(profiles.values())), "runs": list(runs),
+           "rows": rows, "per_run": per_run}
+    return {**doc, "note": note} if note else doc
 
 
 def write(doc: dict, out: Path | None = None) -> Path:
@@ -109,6 +111,7 @@ def register(sub) -> None:
     p.add_argument("runs", nargs="+", metavar="NAME=DIR", help="a run's name and its reports folder")
     p.add_argument("--label", default="demo_seeds", help="file name under reports/spread/ (default demo_seeds)")
     p.add_argument("--out", type=Path, help="write here instead")
+    p.add_argument("--note", help="where the runs come from, if not one machine and one commit (shown in README)")
     p.set_defaults(func=_cli)
 
 
@@ -123,7 +126,7 @@ def _cli(args) -> int:
             return 2
         runs[name] = Path(folder)
     try:
-        doc = measure(runs, args.label)
+        doc = measure(runs, args.label, args.note)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -78,3 +78,12 @@ def test_rows_whose_split_names_the_seed_are_matched_across_runs(tmp_path):
         runs[f"seed={i}"] = folder
     doc = measure(runs, "x")
     assert len(doc["rows"]) == 1 and doc["rows"][0]["n"] == 3 and doc["rows"][0]["max"] == 2.4
+
+
+def test_a_spread_note_replaces_the_one_machine_claim(tmp_path, monkeypatch):
+    reports = tmp_path / "reports"
+    runs = {f"seed={i}": _run(tmp_path / str(i), p, 8) for i, p in enumerate([30.0, 30.2, 30.1])}
+    monkeypatch.setenv("GANBOOK_REPORTS_DIR", str(reports))
+    write(measure(runs, "demo_seeds", note="on two hosts (seed 0 here, seeds 1-2 earlier)"))
+    text = readme_spread(reports)
+    assert "on two hosts (seed 0 here, seeds 1-2 earlier)" in text and "on one machine" not in text
