@@ -257,16 +257,8 @@ collapse_runs = {}
 for remedy in (None, *cfg.remedies):
     collapse_runs[remedy or "plain D"] = fundamentals.train_ensemble(
         "ring8", ["nonsaturating"] * len(seeds), seeds, cfg.collapse(remedy), data_seed=seed, device=run.device)
-collapse_scores = {label: fundamentals.per_seed(ens, cfg.n_eval)["nonsaturating"]
-                   for label, ens in collapse_runs.items()}
-k = len(ring8.means)
-collapse_rows = {}
-for label, runs in collapse_scores.items():
-    modes = [r["modes_std_rule"] for r in runs]
-    collapse_rows[label] = {**fundamentals.summarise_seeds({label: runs})[label],
-                            **{f"modes_seed_{s}": m for s, m in zip(seeds, modes)},
-                            "seeds_at_most_half": sum(m <= k // 2 for m in modes),
-                            "seeds_at_least_90pct": sum(m >= 0.9 * k for m in modes)}
+collapse_rows = {label: fundamentals.collapse_summary(fundamentals.per_seed(ens, cfg.n_eval)["nonsaturating"], seeds)
+                 for label, ens in collapse_runs.items()}
 run.record("mode_collapse", "ring8", f"{cfg.seeds} seeds", collapse_rows,
            metrics=("modes_std_rule", "modes_std_rule_sd", "hq_pct", "hq_pct_sd", "seeds_at_most_half",
                     "seeds_at_least_90pct", *(f"modes_seed_{s}" for s in seeds)))

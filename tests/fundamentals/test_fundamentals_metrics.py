@@ -77,3 +77,11 @@ def test_mixture_density_integrates_to_one():
     xx, yy = np.meshgrid(ax, ax)
     cell = (ax[1] - ax[0]) ** 2
     assert mix.density(np.stack([xx, yy], -1)).sum() * cell == pytest.approx(1.0, abs=1e-3)
+
+
+def test_collapse_summary_counts_collapsed_and_recovered_seeds():
+    runs = [{"modes_std_rule": m, "modes_total": 8, "hq_pct": 10.0, "reverse_kl": 0.5} for m in (0, 4, 5, 8)]
+    row = fundamentals.collapse_summary(runs, [3, 4, 5, 6])
+    assert row["seeds_at_most_half"] == 2 and row["seeds_at_least_90pct"] == 1
+    assert [row[f"modes_seed_{s}"] for s in (3, 4, 5, 6)] == [0, 4, 5, 8]
+    assert row["modes_std_rule"] == pytest.approx(4.25) and row["seeds"] == 4

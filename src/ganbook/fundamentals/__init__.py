@@ -23,7 +23,7 @@ from __future__ import annotations
 from .config import PROFILES, REMEDIES, FundamentalsConfig
 from .data import MIXTURES, Mixture, digits_file, load_digits_split
 from .ensemble import EnsembleConfig, TrainedEnsemble, TrainedToy, train_ensemble
-from .evaluation import (PROTOCOL_METRICS, PUBLISHED, digits_scores, discriminator_output, evaluate,
+from .evaluation import (PROTOCOL_METRICS, PUBLISHED, collapse_summary, digits_scores, discriminator_output, evaluate,
                          evaluate_digits, gaussian_kde, generator_push, histogram_jsd, mode_coverage,
                          optimal_discriminator, per_seed, summarise_seeds)
 from .figures import (collapse_figure, collapse_regime_figure, digits_figure, draw_frame, generator_push_figure,
@@ -37,7 +37,8 @@ __all__ = ["FundamentalsConfig", "PROFILES", "REMEDIES",
            "MLPGenerator", "MLPDiscriminator", "TrainedToy", "train", "TrainedDigits", "train_digits",
            "collapse_against_frozen_d", "generator_gradient_at_rejection",
            "EnsembleConfig", "TrainedEnsemble", "train_ensemble",
-           "mode_coverage", "PROTOCOL_METRICS", "PUBLISHED", "per_seed", "summarise_seeds", "histogram_jsd",
+           "mode_coverage", "PROTOCOL_METRICS", "PUBLISHED", "per_seed", "summarise_seeds", "collapse_summary",
+           "histogram_jsd",
            "evaluate", "gaussian_kde", "optimal_discriminator", "discriminator_output", "generator_push",
            "digits_scores", "evaluate_digits",
            "mixtures_figure", "saturation_figure", "samples_by_loss", "protocol_figure", "collapse_regime_figure",

@@ -80,6 +80,17 @@ def summarise_seeds(scores: dict[str, list[dict]], metrics=PROTOCOL_METRICS) -> 
     return out
 
 
+def collapse_summary(runs: list[dict], seeds: list[int]) -> dict[str, float]:
+    """One collapse-regime variant over its seeds (``runs``: :func:`mode_coverage` per seed, in seed order):
+    :func:`summarise_seeds` of the protocol metrics, ``modes_seed_<s>`` for each seed, and how many seeds
+    cover at most half the modes (``seeds_at_most_half``) or at least 90 % (``seeds_at_least_90pct``)."""
+    k = runs[0]["modes_total"]
+    modes = [r["modes_std_rule"] for r in runs]
+    return {**summarise_seeds({"runs": runs})["runs"], **{f"modes_seed_{s}": m for s, m in zip(seeds, modes)},
+            "seeds_at_most_half": sum(m <= k // 2 for m in modes),
+            "seeds_at_least_90pct": sum(m >= 0.9 * k for m in modes)}
+
+
 def histogram_jsd(a: np.ndarray, b: np.ndarray, extent: float, bins: int = 64) -> float:
     """Jensen–Shannon divergence (nats) between 2-D histograms of two point sets on [−extent, extent]²."""
     edges = [[-extent, extent], [-extent, extent]]

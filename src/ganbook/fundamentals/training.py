@@ -9,7 +9,7 @@ than it saves (and ~50× more when another process holds a core).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
