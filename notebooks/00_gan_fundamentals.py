@@ -103,9 +103,10 @@ print({k: round(v, 5) for k, v in grads.items()})
 #
 # Each loss trains the same MLPs (our choice: $G$ 3 and $D$ 3 hidden layers of 64 units at `demo`, 256 at
 # `paper`, ReLU / LeakyReLU;
-# a 2-D latent as in PacGAN; Adam, lr 1e-3 annealed linearly to 0, β = (0.5, 0.99); one D step per G
-# step, as in the 2014 paper's experiments; the nets work in coordinates divided by the largest mode
-# coordinate, 1 for Ring8 and 4 for Grid25):
+# a 2-D latent as in PacGAN; Adam, lr 2e-3 annealed linearly to 0, β = (0.5, 0.99); one D step per G
+# step, as in the 2014 paper's experiments; 4,000 steps of 64 samples at `demo` — on 2 cores more, smaller
+# steps sharpened the modes more than fewer, larger ones in the same time; the nets work in coordinates
+# divided by the largest mode coordinate, 1 for Ring8 and 4 for Grid25):
 #
 # | loss | discriminator | generator |
 # |---|---|---|
@@ -160,8 +161,13 @@ plt.show()
 # published plain GAN's — on a CPU budget our runs are far shorter than the papers'. The samples that
 # miss sit on thin bridges between neighbouring modes: a generator is a continuous map from a connected
 # latent space, so it must pass between the modes somewhere, and only long training makes those
-# passages steep. The `paper` profile trains ten times longer with wider networks; we have not measured
+# passages steep. The `paper` profile trains five times longer with wider networks; we have not measured
 # it on a CPU.
+#
+# One loss can fail outright: **minimax**. If $D$ wins early (its loss falls to ≈ 0 within the first
+# few hundred steps), the saturating generator gets almost no gradient and stays where it is — section
+# 2's argument, happening. A minimax row with a large standard deviation is such a seed among the five;
+# the non-saturating loss, with the same $D$, has no such failure.
 #
 # Losses are not accuracy: the curves settle into an equilibrium rather than going to zero, and a
 # low generator loss can mean a weak discriminator as easily as a good generator. That is why the
@@ -209,7 +215,8 @@ plt.show()
 # there at the start of training, when $D$ rejects everything $G$ makes. Once the game has settled,
 # $G$'s samples sit where $D(G(z))$ is near ½, the two weights $\sigma(\ell)$ and $1-\sigma(\ell)$ are of
 # the same size (the mean pushes in the titles), and the minimax generator trains about as well as
-# the non-saturating one — which is what the table in section 3 shows for Ring8.
+# the non-saturating one — as its Ring8 seeds in section 3 do, *unless* $D$ won before the game settled
+# (the failed seed a large minimax spread reveals).
 #
 # ## 5 · A generator trained against a frozen discriminator
 #

@@ -74,3 +74,15 @@ def test_unknown_loss_name_lists_the_valid_ones():
     with pytest.raises(ValueError, match="nonsaturating"):
         discriminator_loss("wgan", REAL, FAKE)
     assert set(GAN_LOSSES) == {"minimax", "nonsaturating", "lsgan", "ragan"}
+
+
+@pytest.mark.parametrize("kind", GAN_LOSSES)
+def test_losses_over_one_dim_equal_each_row_computed_on_its_own(kind):
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(3, 5, generator=g), torch.randn(3, 5, generator=g) - 1
+    rows_d = discriminator_loss(kind, real, fake, dim=-1)
+    rows_g = generator_loss(kind, fake, real, dim=-1)
+    assert rows_d.shape == rows_g.shape == (3,)
+    for i in range(3):
+        assert rows_d[i].item() == pytest.approx(discriminator_loss(kind, real[i], fake[i]).item(), rel=1e-6)
+        assert rows_g[i].item() == pytest.approx(generator_loss(kind, fake[i], real[i]).item(), rel=1e-6)

@@ -222,8 +222,8 @@ def train_ensemble(mixture: str | Mixture, losses: list[str], seeds: list[int], 
     its seed fixes its initial weights. Runs on torch's current thread count (batched products, unlike
     one tiny MLP, gain from a second core).
 
-    Measured on 2 cores (AMD EPYC, fp32, batch 256, 3 + 3 hidden layers): twenty members take 31 ms per
-    step at 64 units (the demo) and 104 ms at 128.
+    Measured on 2 cores (AMD EPYC, fp32, 3 + 3 hidden layers of 64 units): twenty members take 13 ms per
+    step at batch 64 (the demo) and 32 ms at batch 256.
     """
     if len(losses) != len(seeds):
         raise ValueError(f"losses and seeds must pair up, got {len(losses)} losses and {len(seeds)} seeds")
@@ -235,8 +235,10 @@ def train_ensemble(mixture: str | Mixture, losses: list[str], seeds: list[int], 
     scale = mix.scale if cfg.normalise else 1.0
     G = EnsembleGenerator(seeds, cfg.z_dim, cfg.hidden, cfg.g_depth, scale).to(device)
     D = EnsembleDiscriminator(seeds, cfg.hidden, cfg.d_depth, cfg.pack, cfg.minibatch_std, scale).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.learning_rate, betas=(0.5, 0.99))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.d_learning_rate or cfg.learning_rate, betas=(0.5, 0.99))
+    # fused Adam: the same update in one kernel per step (many small tensors make the loop cost more than the maths)
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.learning_rate, betas=(0.5, 0.99), fused=True)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.d_learning_rate or cfg.learning_rate, betas=(0.5, 0.99),
+                             fused=True)
 
     def sample(rng):
         real = mix.sample(members * cfg.batch_size, rng).reshape(members, cfg.batch_size, 2)
@@ -246,10 +248,11 @@ def train_ensemble(mixture: str | Mixture, losses: list[str], seeds: list[int], 
     groups = {k: torch.tensor([i for i, l in enumerate(losses) if l == k]) for k in dict.fromkeys(losses)}
 
     def per_member(fn, *logits):
-        """(E,) losses: ``fn`` mapped over the members of each loss kind at once (means stay per member)."""
+        """(E,) losses: ``fn`` on the members of each loss kind at once (expectations over each member's batch)."""
         out = torch.zeros(members, device=logits[0].device)
         for k, idx in groups.items():
-            out = out.index_put((idx.to(out.device),), torch.vmap(lambda *x: fn(k, *x))(*(t[idx] for t in logits)))
+            idx = idx.to(out.device)
+            out = out.index_put((idx,), fn(k, *(t[idx] for t in logits), dim=-1))
         return out
 
     def d_loss(b):

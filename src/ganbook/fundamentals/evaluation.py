@@ -130,13 +130,14 @@ def evaluate(trained: Mapping[str, TrainedToy], cfg: FundamentalsConfig) -> dict
 def gaussian_kde(samples: np.ndarray, points: np.ndarray, bandwidth: float, chunk: int = 2048) -> np.ndarray:
     """Density of ``samples`` (n, 2) at (..., 2) ``points``: an isotropic Gaussian kernel of absolute std
     ``bandwidth`` on every sample (no rescaling by the samples' spread, unlike scipy's rule of thumb)."""
-    flat = points.reshape(-1, 2)
-    out = np.empty(len(flat))
+    flat = torch.as_tensor(points.reshape(-1, 2), dtype=torch.float64)
+    xs = torch.as_tensor(samples, dtype=torch.float64)
+    out = torch.empty(len(flat), dtype=torch.float64)
     norm = 1.0 / (2 * np.pi * bandwidth**2 * len(samples))
     for i in range(0, len(flat), chunk):
-        d2 = ((flat[i:i + chunk, None, :] - samples[None]) ** 2).sum(-1)  # (chunk, n)
-        out[i:i + chunk] = norm * np.exp(-d2 / (2 * bandwidth**2)).sum(1)
-    return out.reshape(points.shape[:-1])
+        d2 = torch.cdist(flat[i:i + chunk], xs).square_()  # (chunk, n), float64: no cancellation worth noting
+        out[i:i + chunk] = norm * d2.mul_(-0.5 / bandwidth**2).exp_().sum(1)
+    return out.numpy().reshape(points.shape[:-1])
 
 
 def optimal_discriminator(trained: TrainedToy, grid: np.ndarray, n: int = 2000, bandwidth: float | None = None,

@@ -21,8 +21,12 @@ __all__ = ["GAN_LOSSES", "discriminator_loss", "generator_loss"]
 GAN_LOSSES = ("minimax", "nonsaturating", "lsgan", "ragan")
 
 
+def _mean(x: torch.Tensor, dim) -> torch.Tensor:
+    return x.mean() if dim is None else x.mean(dim)
+
+
 def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor, *, a: float | torch.Tensor = 0.0,
-                       b: float | torch.Tensor = 1.0) -> torch.Tensor:
+                       b: float | torch.Tensor = 1.0, dim: int | tuple | None = None) -> torch.Tensor:
     """Loss the discriminator minimises.
 
     Args:
@@ -30,21 +34,24 @@ def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor, *, a: 
         real: critic outputs (logits) on real samples, any shape.
         fake: critic outputs on generated samples (detach them for a D step).
         a, b: LSGAN targets for fake and real (floats, or per-sample tensors for soft/noisy labels).
+        dim: the batch dimension(s) the expectations run over (None: all; e.g. -1 gives one loss per
+            row of (E, B) logits, for E independent GANs trained together).
     """
     if kind in ("minimax", "nonsaturating"):
         # −E[log D(x)] − E[log(1 − D(G(z)))]
-        return F.softplus(-real).mean() + F.softplus(fake).mean()
+        return _mean(F.softplus(-real), dim) + _mean(F.softplus(fake), dim)
     if kind == "lsgan":
-        return 0.5 * ((real - b) ** 2).mean() + 0.5 * ((fake - a) ** 2).mean()
+        return 0.5 * _mean((real - b) ** 2, dim) + 0.5 * _mean((fake - a) ** 2, dim)
     if kind == "ragan":
-        real_rel = real - fake.mean()
-        fake_rel = fake - real.mean()
+        real_rel = real - (fake.mean() if dim is None else fake.mean(dim, keepdim=True))
+        fake_rel = fake - (real.mean() if dim is None else real.mean(dim, keepdim=True))
         # −E[log σ(C_r − E C_f)] − E[log(1 − σ(C_f − E C_r))]
-        return F.softplus(-real_rel).mean() + F.softplus(fake_rel).mean()
+        return _mean(F.softplus(-real_rel), dim) + _mean(F.softplus(fake_rel), dim)
     raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")
 
 
-def generator_loss(kind: str, fake: torch.Tensor, real: torch.Tensor | None = None, *, c: float = 1.0) -> torch.Tensor:
+def generator_loss(kind: str, fake: torch.Tensor, real: torch.Tensor | None = None, *, c: float = 1.0,
+                   dim: int | tuple | None = None) -> torch.Tensor:
     """Loss the generator minimises.
 
     Args:
@@ -53,20 +60,21 @@ def generator_loss(kind: str, fake: torch.Tensor, real: torch.Tensor | None = No
         real: critic outputs on real samples; required by ``ragan`` (detached there, as G cannot
             change them).
         c: LSGAN target the generator pushes fake outputs to.
+        dim: the batch dimension(s) the expectations run over (None: all), as in :func:`discriminator_loss`.
     """
     if kind == "minimax":
         # E[log(1 − D(G(z)))] = −E[softplus(logit)]
-        return -F.softplus(fake).mean()
+        return -_mean(F.softplus(fake), dim)
     if kind == "nonsaturating":
-        return F.softplus(-fake).mean()
+        return _mean(F.softplus(-fake), dim)
     if kind == "lsgan":
-        return 0.5 * ((fake - c) ** 2).mean()
+        return 0.5 * _mean((fake - c) ** 2, dim)
     if kind == "ragan":
         if real is None:
             raise ValueError("the ragan generator loss needs the critic outputs on real samples")
         real = real.detach()
-        real_rel = real - fake.mean()
-        fake_rel = fake - real.mean()
+        real_rel = real - (fake.mean() if dim is None else fake.mean(dim, keepdim=True))
+        fake_rel = fake - (real.mean() if dim is None else real.mean(dim, keepdim=True))
         # −E[log(1 − σ(C_r − E C_f))] − E[log σ(C_f − E C_r)]
-        return F.softplus(real_rel).mean() + F.softplus(-fake_rel).mean()
+        return _mean(F.softplus(real_rel), dim) + _mean(F.softplus(-fake_rel), dim)
     raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")
