@@ -19,7 +19,7 @@ import numpy as np
 
 __all__ = ["psnr", "ssim", "gradient_magnitude_ratio", "high_frequency_energy_ratio", "vessel_correlation",
            "consistency_residual", "periodic_artifact_rms", "radial_power_spectrum", "laplacian_pyramid",
-           "paired_patches", "sliced_wasserstein", "swd", "swd_floor"]
+           "paired_patches", "sliced_wasserstein", "swd", "swd_floor", "bootstrap_mean_ci"]
 
 
 def _pair(x, y, mask=None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -278,6 +278,26 @@ def radial_power_spectrum(image, *, window: bool = True) -> tuple[np.ndarray, np
     keep = np.flatnonzero(counts[1:]) + 1
     mean = np.bincount(ring, power.ravel())[keep] / counts[keep]
     return keep * step, np.log10(np.maximum(mean, np.finfo(np.float64).tiny))
+
+
+def bootstrap_mean_ci(values, ci: float = 0.95, draws: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (resampling them with replacement).
+
+    Args:
+        values: one number per independent unit (an image pair, a seed).
+        ci: coverage of the interval.
+        draws: bootstrap resamples.
+        seed: the resampling RNG's seed (the interval is reproducible).
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size == 0 or not np.isfinite(v).all():
+        raise ValueError(f"bootstrap_mean_ci needs finite values, got {v.size} values")
+    if not 0 < ci < 1 or draws < 1:
+        raise ValueError(f"bootstrap_mean_ci needs 0 < ci < 1 and draws >= 1, got ci={ci}, draws={draws}")
+    idx = np.random.default_rng(seed).integers(0, v.size, size=(draws, v.size))
+    means = v[idx].mean(1)
+    tail = 100 * (1 - ci) / 2
+    return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
 
 
 # The realism distance lives in its own modules (pyramid and patches; the distance and its bootstrap); its

@@ -253,3 +253,21 @@ def test_power_spectrum_puts_grids_at_their_frequencies():
         assert power[k] > np.median(power[k - 8:k + 9]) + 1, f  # a spike 10× above its neighbourhood
     with pytest.raises(ValueError, match="2-D"):
         radial_power_spectrum(np.zeros((4, 64, 64)))
+
+
+def test_bootstrap_mean_interval_holds_the_mean_narrows_with_more_data_and_rejects_bad_input():
+    from ganbook.metrics import bootstrap_mean_ci
+
+    rng = np.random.default_rng(0)
+    few, many = rng.normal(2.0, 1.0, 16), rng.normal(2.0, 1.0, 1024)
+    lo_few, hi_few = bootstrap_mean_ci(few)
+    lo_many, hi_many = bootstrap_mean_ci(many)
+    assert lo_few < few.mean() < hi_few and lo_many < many.mean() < hi_many
+    assert hi_many - lo_many < (hi_few - lo_few) / 4  # ~1/sqrt(64) of the width
+    assert 1.8 < lo_many and hi_many < 2.2
+    assert bootstrap_mean_ci([3.0, 3.0]) == (3.0, 3.0)
+    assert bootstrap_mean_ci(few, seed=1) == bootstrap_mean_ci(few, seed=1)
+    with pytest.raises(ValueError, match="finite"):
+        bootstrap_mean_ci([1.0, float("nan")])
+    with pytest.raises(ValueError, match="ci"):
+        bootstrap_mean_ci(few, ci=1.5)

@@ -157,3 +157,12 @@ def test_bad_inputs_name_the_parameter(G, w):
         DragSession(G, w, [[4, 3]], [[3, 3]], mask=np.ones((5, 5)))
     with pytest.raises(ValueError, match="space"):
         DragConfig(space="z")
+
+
+@pytest.mark.parametrize("h, size", [(16, 64), (4, 64), (5, 17), (64, 64)])
+def test_feature_upsampling_is_torch_bilinear_without_corner_alignment(h, size):
+    from ganbook.drag.draggan import upsample_features
+
+    x = torch.randn(2, 3, h, h, generator=torch.Generator().manual_seed(h))
+    want = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    torch.testing.assert_close(upsample_features(x, size), want, atol=2e-6, rtol=1e-5)

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from ganbook.drag.evaluation import (METHODS, BenchmarkConfig, evaluate, landmark_edits, run_landmark_benchmark,
-                                     sample_pair)
+from ganbook.drag.evaluation import (METHODS, BenchmarkConfig, evaluate, landmark_edits, paired_difference,
+                                     run_landmark_benchmark, sample_pair)
 from ganbook.drag.landmarks import LandmarkNet
 
 
@@ -15,8 +15,8 @@ def test_benchmark_rows_cover_methods_metrics_and_point_counts(G):
     assert len(md) == 6 and all(r["value"] >= 0 for r in md)
     assert {r["task"] for r in md} == {"landmark drag, 1 point", "landmark drag, 5 points"}
     assert all(set(r) == {"task", "dataset", "split", "method", "metric", "value"} for r in rows)
-    assert {r["metric"] for r in rows if r["method"] == "DragGAN"} == {"mean_distance_px", "time_per_edit_s",
-                                                                      "ms_per_step", "steps"}
+    assert {r["metric"] for r in rows if r["method"] == "DragGAN"} == {"mean_distance_px", "ci_low", "ci_high",
+                                                                      "time_per_edit_s", "ms_per_step", "steps"}
     assert len(out["edits"]) == 2 and len(out["edits"][1]["handles"]) == 5
     assert all(e["DragGAN"]["steps"] <= 2 for e in out["edits"])
 
@@ -28,7 +28,7 @@ def test_scores_are_keyed_by_point_count_and_hold_the_rows_numbers(G):
             for metric, value in values.items()]
     assert flat == [(r["method"], r["metric"], r["value"]) for r in out["rows"]]  # same order: methods, then metrics
     assert list(out["scores"][5]) == list(METHODS)
-    assert list(out["scores"][5]["no edit"]) == ["mean_distance_px"]
+    assert list(out["scores"][5]["no edit"]) == ["mean_distance_px", "ci_low", "ci_high"]
 
 
 def test_evaluate_averages_the_edits_of_one_point_count(G):
@@ -36,7 +36,10 @@ def test_evaluate_averages_the_edits_of_one_point_count(G):
     scores = evaluate(edits, 1)
     assert scores["no edit"]["mean_distance_px"] == pytest.approx(sum(e["no edit"]["distance"] for e in edits) / 2)
     assert scores["DragGAN"]["steps"] == pytest.approx(sum(e["DragGAN"]["steps"] for e in edits) / 2)
-    assert set(scores["DragGAN (no tracking)"]) == {"mean_distance_px", "time_per_edit_s", "ms_per_step", "steps"}
+    assert set(scores["DragGAN (no tracking)"]) == {"mean_distance_px", "ci_low", "ci_high", "time_per_edit_s",
+                                                    "ms_per_step", "steps"}
+    for values in scores.values():
+        assert values["ci_low"] <= values["mean_distance_px"] <= values["ci_high"]
     with pytest.raises(ValueError, match="no edit drags 5 points"):
         evaluate(edits, 5)
 
@@ -76,3 +79,24 @@ def test_comparison_with_the_paper_reports_pixels_and_share_of_width():
     assert abs(one["ours_pct_width"] - 100 * 2 / 64) < 1e-9 and abs(one["paper_pct_width"] - 100 * 2.44 / 512) < 1e-9
     assert one["ours_over_paper_pct"] > 6  # 8x narrower images: a larger share of the width
     assert {(r["points"], r["method"]) for r in rows} == {(1, "no edit"), (1, "DragGAN"), (5, "no edit"), (5, "DragGAN")}
+
+
+def test_the_benchmark_gives_the_same_edits_whatever_the_batch_size(G):
+    reg = LandmarkNet(width=4)
+    base = dict(num_pairs=3, point_counts=(1,), max_steps=4)
+    one = landmark_edits(G, reg, BenchmarkConfig(batch_size=1, **base))
+    many = landmark_edits(G, reg, BenchmarkConfig(batch_size=3, **base))
+    for a, b in zip(one, many):
+        for method in METHODS:
+            assert a[method]["distance"] == pytest.approx(b[method]["distance"], abs=1e-3)
+        assert a["DragGAN"]["steps"] == b["DragGAN"]["steps"]
+
+
+def test_paired_difference_is_the_mean_of_per_pair_differences_with_an_interval_around_it():
+    edits = [{"points": 1, "DragGAN": {"distance": d}, "DragGAN (no tracking)": {"distance": d + 1.0 + 0.1 * i}}
+             for i, d in enumerate([1.0, 2.0, 3.0, 4.0])]
+    out = paired_difference(edits, 1)
+    assert out["mean_difference_px"] == pytest.approx(-1.15)
+    assert -1.3 <= out["ci_low"] <= out["mean_difference_px"] <= out["ci_high"] <= -1.0
+    with pytest.raises(ValueError, match="no edit drags 5 points"):
+        paired_difference(edits, 5)

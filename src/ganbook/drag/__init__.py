@@ -7,6 +7,7 @@ Files, bottom-up:
 * ``data.py`` — procedural faces with exact landmarks, and the uint8 training pool;
 * ``training.py`` — :func:`train` the faces StyleGAN2 (the training loop's EMA generator), save / load generators;
 * ``draggan.py`` — DragGAN: motion supervision, point tracking, :func:`drag` and :class:`DragSession`;
+* ``batch.py`` — :func:`drag_many`, independent edits synthesised together (the benchmark's driver);
 * ``inversion.py`` — GAN inversion in W, W+ and pivotal tuning, so a real image can be dragged;
 * ``landmarks.py`` — the landmark regressor that measures edits;
 * ``evaluation.py`` — the landmark benchmark (paper Table 1): :func:`landmark_edits`, :func:`evaluate`;
@@ -29,12 +30,14 @@ _EXPORTS = {
     "training": ("FacesGANConfig", "TrainedFacesGAN", "build_trainer", "train", "save_generator", "load_generator",
                  "shipped_checkpoint", "SHIPPED_NAME"),
     "draggan": ("DragLayers", "draggan_layers", "DragConfig", "DragSession", "DragResult", "drag", "drag_radii",
-                "stop_distance", "motion_supervision_loss", "mask_loss", "track_points", "to_wplus", "image_to_numpy"),
+                "stop_distance", "motion_supervision_loss", "mask_loss", "track_points", "to_wplus", "image_to_numpy",
+                "upsample_features"),
+    "batch": ("drag_many",),
     "inversion": ("InversionConfig", "InversionResult", "invert"),
     "landmarks": ("LandmarkConfig", "LandmarkNet", "train_landmark_regressor", "detect_landmarks", "load_regressor",
                   "save_regressor", "shipped_regressor", "landmark_error"),
     "evaluation": ("BenchmarkConfig", "METHODS", "PAPER_TABLE1", "sample_pair", "landmark_edits", "evaluate",
-                   "run_landmark_benchmark", "compare_with_paper"),
+                   "run_landmark_benchmark", "compare_with_paper", "paired_difference"),
     "figures": ("SCRIPTED_EDITS", "ScriptedEdit", "scripted_edits", "plot_samples", "plot_gallery", "plot_inversion",
                 "plot_benchmark"),
     "widget": ("DragWidget", "EVENTS_ENV"),

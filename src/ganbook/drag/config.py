@@ -41,7 +41,7 @@ PROFILES = {
     "smoke": DragNotebookConfig(gan_steps=2, gallery_edits=2, steps=40, inversion_steps=20, pivotal_steps=0,
                                 pairs=1, max_tries=5, regressor_test_faces=16, amp=False),
     "demo": DragNotebookConfig(gan_steps=12, gallery_edits=4, steps=300, inversion_steps=150, pivotal_steps=40,
-                               pairs=12, max_tries=50, regressor_test_faces=200),
+                               pairs=32, max_tries=50, regressor_test_faces=200),
     "paper": DragNotebookConfig(gan_steps=50, gallery_edits=6, steps=300, inversion_steps=450, pivotal_steps=350,
                                 pairs=50, max_tries=50, regressor_test_faces=1000),
 }

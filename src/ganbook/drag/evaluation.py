@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .draggan import DragConfig, drag, image_to_numpy
+from ..metrics import bootstrap_mean_ci
+from .batch import drag_many
+from .draggan import DragConfig, image_to_numpy
 from .data import FIVE_POINTS
 from .landmarks import detect_landmarks
 
 __all__ = ["BenchmarkConfig", "METHODS", "PAPER_TABLE1", "sample_pair", "landmark_edits", "evaluate",
-           "run_landmark_benchmark", "compare_with_paper"]
+           "run_landmark_benchmark", "compare_with_paper", "paired_difference"]
 
 METHODS = ("no edit", "DragGAN (no tracking)", "DragGAN")
 
@@ -69,9 +71,11 @@ class BenchmarkConfig:
         max_steps: cap per edit (paper: 300).
         seed: seeds the pairs and the 1-point landmark choice.
         drag: the :class:`DragConfig` of both DragGAN rows (``track`` is set per row).
+        batch_size: edits synthesised together (:func:`ganbook.drag.batch.drag_many`; the results do not
+            depend on it beyond float rounding).
     """
 
-    num_pairs: int = 16
+    num_pairs: int = 32
     point_counts: tuple[int, ...] = (1, 5)
     truncation_psi: float = 1.0
     min_distance_px: float = 3.0
@@ -79,6 +83,7 @@ class BenchmarkConfig:
     max_steps: int = 300
     seed: int = 0
     drag: DragConfig = field(default_factory=DragConfig)
+    batch_size: int = 32
 
 
 @torch.no_grad()
@@ -97,7 +102,7 @@ def landmark_edits(G, regressor, config: BenchmarkConfig | None = None, progress
         G: the generator (frozen).
         regressor: a :class:`ganbook.drag.landmarks.LandmarkNet`.
         config: a :class:`BenchmarkConfig`.
-        progress: optional ``fn(done, total)`` after each edit.
+        progress: optional ``fn(done, total)`` after each batch of edits.
 
     Returns:
         One record per edit, point counts in the order of ``config.point_counts``: ``points``, ``pair``,
@@ -108,8 +113,7 @@ def landmark_edits(G, regressor, config: BenchmarkConfig | None = None, progress
     cfg = config or BenchmarkConfig()
     rng = np.random.default_rng(cfg.seed)
     res = G.resolution
-    edits = []
-    total, done = cfg.num_pairs * len(cfg.point_counts), 0
+    edits, starts = [], []
     for n in cfg.point_counts:
         if n > len(FIVE_POINTS) and n != 1:
             raise ValueError(f"point_counts may hold 1 and up to {len(FIVE_POINTS)} points, got {n}")
@@ -125,29 +129,35 @@ def landmark_edits(G, regressor, config: BenchmarkConfig | None = None, progress
                 if gap >= cfg.min_distance_px:
                     break
             _, w1, lm1, lm2 = best
-            handles = np.clip(lm1[idx], 0, res - 1)
             targets = np.clip(lm2[idx], 0, res - 1)
-            record = {"points": n, "pair": pair, "landmarks": idx, "handles": handles.tolist(),
-                      "targets": targets.tolist()}
-            record["no edit"] = {"distance": float(np.linalg.norm(lm1[idx] - targets, axis=1).mean())}
-            for method, track in (("DragGAN (no tracking)", False), ("DragGAN", True)):
-                result = drag(G, w1, handles, targets, track=track, max_steps=cfg.max_steps, config=cfg.drag)
-                found = detect_landmarks(regressor, result.image[None])[0][idx]
-                record[method] = {"distance": float(np.linalg.norm(found - targets, axis=1).mean()),
-                                  "seconds": result.seconds, "steps": result.steps, "ms_per_step": result.ms_per_step,
-                                  "detected": found.tolist(), "converged": result.converged}
-            edits.append(record)
-            done += 1
+            edits.append({"points": n, "pair": pair, "landmarks": idx, "handles": np.clip(lm1[idx], 0, res - 1).tolist(),
+                          "targets": targets.tolist(),
+                          "no edit": {"distance": float(np.linalg.norm(lm1[idx] - targets, axis=1).mean())}})
+            starts.append(w1)
+    total = 2 * len(edits)
+    for m, (method, track) in enumerate((("DragGAN (no tracking)", False), ("DragGAN", True))):
+        for lo in range(0, len(edits), cfg.batch_size):
+            chunk = edits[lo:lo + cfg.batch_size]
+            results = drag_many(G, starts[lo:lo + cfg.batch_size], [e["handles"] for e in chunk],
+                                [e["targets"] for e in chunk], track=track, max_steps=cfg.max_steps, config=cfg.drag,
+                                batch_size=cfg.batch_size)
+            found = detect_landmarks(regressor, np.stack([r.image for r in results]))
+            for e, r, f in zip(chunk, results, found):
+                f = f[e["landmarks"]]
+                e[method] = {"distance": float(np.linalg.norm(f - np.asarray(e["targets"]), axis=1).mean()),
+                             "seconds": r.seconds, "steps": r.steps, "ms_per_step": r.ms_per_step,
+                             "detected": f.tolist(), "converged": r.converged}
             if progress is not None:
-                progress(done, total)
+                progress(m * len(edits) + lo + len(chunk), total)
     return edits
 
 
 def evaluate(edits: list[dict], points: int) -> dict[str, dict[str, float]]:
     """Mean scores of the edits with ``points`` dragged points: ``{method: {metric: value}}``.
 
-    Methods in the order of :data:`METHODS`; every method has ``mean_distance_px``, the DragGAN rows
-    also ``time_per_edit_s``, ``ms_per_step`` and ``steps`` (means over the edits).
+    Methods in the order of :data:`METHODS`; every method has ``mean_distance_px`` with its bootstrap
+    95 % CI over the edits (``ci_low``, ``ci_high``), the DragGAN rows also ``time_per_edit_s``,
+    ``ms_per_step`` and ``steps`` (means over the edits; times amortised over the batch).
 
     Raises:
         ValueError: no edit has that many points.
@@ -157,11 +167,28 @@ def evaluate(edits: list[dict], points: int) -> dict[str, dict[str, float]]:
         raise ValueError(f"no edit drags {points} points; the edits have {sorted({e['points'] for e in edits})}")
     scores = {}
     for method in METHODS:
-        scores[method] = {"mean_distance_px": float(np.mean([e[method]["distance"] for e in sel]))}
+        distances = [e[method]["distance"] for e in sel]
+        low, high = bootstrap_mean_ci(distances, seed=points)
+        scores[method] = {"mean_distance_px": float(np.mean(distances)), "ci_low": low, "ci_high": high}
         if method != "no edit":
             for metric, key in (("time_per_edit_s", "seconds"), ("ms_per_step", "ms_per_step"), ("steps", "steps")):
                 scores[method][metric] = float(np.mean([e[method][key] for e in sel]))
     return scores
+
+
+def paired_difference(edits: list[dict], points: int, method: str = "DragGAN",
+                      baseline: str = "DragGAN (no tracking)") -> dict[str, float]:
+    """Mean per-pair difference ``method − baseline`` of the distance (px) with its bootstrap 95 % CI.
+
+    Both rows edit the same pairs, so the pairs' own difficulty cancels in the difference: the paired
+    interval is the fair test of "below the baseline" (two separate intervals overlap far more often).
+    """
+    sel = [e for e in edits if e["points"] == points]
+    if not sel:
+        raise ValueError(f"no edit drags {points} points; the edits have {sorted({e['points'] for e in edits})}")
+    diff = [e[method]["distance"] - e[baseline]["distance"] for e in sel]
+    low, high = bootstrap_mean_ci(diff, seed=points)
+    return {"mean_difference_px": float(np.mean(diff)), "ci_low": low, "ci_high": high}
 
 
 def run_landmark_benchmark(G, regressor, config: BenchmarkConfig | None = None, progress=None,
@@ -172,14 +199,14 @@ def run_landmark_benchmark(G, regressor, config: BenchmarkConfig | None = None, 
         G: the generator (frozen).
         regressor: a :class:`ganbook.drag.landmarks.LandmarkNet`.
         config: a :class:`BenchmarkConfig`.
-        progress: optional ``fn(done, total)`` after each edit.
+        progress: optional ``fn(done, total)`` after each batch of edits.
         dataset: the name put in the rows.
 
     Returns:
         ``{"scores", "split", "rows", "edits"}``: ``scores[points]`` is :func:`evaluate`'s
         ``{method: {metric: value}}`` for each point count; ``split`` names the pairs; rows are the same
         numbers as dicts with task, dataset, split, method, metric, value (metrics "mean_distance_px",
-        "time_per_edit_s", "ms_per_step", "steps"); edits are :func:`landmark_edits`' records.
+        "ci_low", "ci_high", "time_per_edit_s", "ms_per_step", "steps"); edits are :func:`landmark_edits`' records.
     """
     cfg = config or BenchmarkConfig()
     edits = landmark_edits(G, regressor, cfg, progress)

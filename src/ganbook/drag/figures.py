@@ -141,7 +141,8 @@ def plot_inversion(real: np.ndarray, inverted, dragged: DragResult, handle, targ
 
 
 def plot_benchmark(edits: list[dict], regressor_error: float, resolution: int):
-    """Mean distance per method and point count (left) and the first edit with the most points (right).
+    """Distance per pair, method and point count with the mean and its bootstrap 95 % CI (left), and the
+    first edit with the most points (right).
 
     Args:
         edits: :func:`ganbook.drag.evaluation.landmark_edits` records.
@@ -150,14 +151,24 @@ def plot_benchmark(edits: list[dict], regressor_error: float, resolution: int):
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+    from ..metrics import bootstrap_mean_ci
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     points_per = sorted({e["points"] for e in edits})
     x = np.arange(len(points_per))
+    jitter = np.random.default_rng(0)
     for k, method in enumerate(METHODS):
-        md = [np.mean([e[method]["distance"] for e in edits if e["points"] == n]) for n in points_per]
-        axes[0].bar(x + (k - 1) * 0.27, md, width=0.27, label=method)
+        colour = f"C{k}"
+        for xi, n in zip(x + (k - 1) * 0.27, points_per):
+            d = np.array([e[method]["distance"] for e in edits if e["points"] == n])
+            axes[0].scatter(xi + jitter.uniform(-0.08, 0.08, len(d)), d, s=6, color=colour, alpha=0.45, lw=0)
+            low, high = bootstrap_mean_ci(d, seed=n)  # the interval evaluate() reports
+            axes[0].errorbar(xi, d.mean(), yerr=[[d.mean() - low], [high - d.mean()]], fmt="o", color="k",
+                             ms=4, capsize=3, lw=1)
+        axes[0].scatter([], [], s=12, color=colour, label=method)
     axes[0].set_xticks(x, [f"{n} point{'s' if n > 1 else ''}" for n in points_per])
-    axes[0].set_ylabel("mean distance to targets (px)")
+    axes[0].set_ylabel("distance to targets (px)")
+    axes[0].set_title("dots: pairs; black: mean and bootstrap 95 % CI", fontsize=7)
     axes[0].axhline(regressor_error, color="k", lw=0.8, ls="--", label="regressor error")
     axes[0].legend(fontsize=7, frameon=False)
     e = next(e for e in edits if e["points"] == points_per[-1])
