@@ -225,8 +225,9 @@ plt.show()
 # with a bold learning rate. With nothing to push back, $G$ climbs towards whatever the frozen $D$ rates
 # most real — and a trained $D$'s maxima sit *near*, not on, the modes. Read the titles and the table:
 # compare the modes and the high-quality share at the 3-std radius with the clusters counted within a
-# loose radius (0.15). What this run loses is **precision** (samples drift off the true modes, towards
-# a stale critic's favourite spots), while the clusters of samples stay: this is over-fitting to a
+# loose radius (0.15). What this run loses is **precision**: the samples drift off the true modes towards
+# a stale critic's favourite spots — well past the 3σ radius, some past the loose one too — yet they
+# stay in separate clusters, about one per mode, as the panels show: this is over-fitting to a
 # frozen $D$, not mode collapse. In real training $D$ keeps moving and pulls the samples back.
 # Genuine mode collapse comes next.
 
