@@ -26,7 +26,7 @@ from .report import Table, markdown_table
 __all__ = ["HEADLINE_METRICS", "measure", "write", "load", "spread_rows", "spread_table"]
 
 HEADLINE_METRICS = ("modes_std_rule", "seeds_at_most_half", "seeds_at_least_90pct", "psnr", "ssim",
-                    "mean_distance_px", "ms_per_step")
+                    "mean_distance_px", "mean_difference_px", "ci_high", "ms_per_step")
 KEY = ("notebook", "task", "dataset", "split", "method", "metric")
 
 
@@ -85,7 +85,7 @@ def load(label: str, folder: Path | None = None) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def spread_rows(doc: dict, metrics: tuple = ("modes_std_rule", "psnr", "mean_distance_px"),
+def spread_rows(doc: dict, metrics: tuple = ("modes_std_rule", "psnr", "mean_distance_px", "mean_difference_px"),
                 moving_only: bool = False) -> Table:
     """One line per headline row, mean ± sd and [min, max] over the runs (``moving_only``: leave out
     rows identical in every run, e.g. interpolation baselines)."""
@@ -100,7 +100,7 @@ def spread_rows(doc: dict, metrics: tuple = ("modes_std_rule", "psnr", "mean_dis
     return Table(header, [False] * 5 + [True] * 3, rows)
 
 
-def spread_table(doc: dict, metrics: tuple = ("modes_std_rule", "psnr", "mean_distance_px"),
+def spread_table(doc: dict, metrics: tuple = ("modes_std_rule", "psnr", "mean_distance_px", "mean_difference_px"),
                  moving_only: bool = False) -> str:
     """:func:`spread_rows` as Markdown."""
     return markdown_table(spread_rows(doc, metrics, moving_only))

@@ -141,11 +141,18 @@ def test_draggan_halves_the_five_point_landmark_distance_and_tracking_beats_no_t
 
 
 def test_draggan_cuts_the_single_point_landmark_distance_by_at_least_a_third():
-    # Measured over three seeds with 12 pairs: DragGAN / no edit = 0.41, 0.49, 0.56 and DragGAN minus
-    # no tracking = -0.52, +0.02, -0.07 px, so for one point "halves" and "tracking beats no tracking"
-    # are inside the spread and are not claimed; what holds in every run is a cut of at least a third.
+    # Measured over three seeds with 32 pairs: DragGAN / no edit = 0.48, 0.49, 0.44 (halving holds, but
+    # narrowly) and DragGAN minus no tracking = -0.36, +0.35, -0.32 px, so for one point "tracking beats
+    # no tracking" is inside the spread and is not claimed; the claim is a cut of at least a third.
     _holds_everywhere(lambda run: _check(_distances(run, 1)["DragGAN"] <= 2 / 3 * _distances(run, 1)["no edit"],
                                          _distances(run, 1)))
+
+
+def test_tracking_beats_the_open_loop_pair_by_pair_for_five_points():
+    # DragGAN minus no tracking on the same pairs, with its bootstrap 95 % CI: below zero in every run.
+    # (For one point the paired interval straddles zero in some runs, so no such claim is made there.)
+    _holds_everywhere(lambda run: _check(_value(run["04_draggan"], task="landmarks_5pt_paired",
+                                                method="DragGAN − no tracking", metric="ci_high") < 0))
 
 
 @pytest.mark.parametrize("points", [1, 5])
