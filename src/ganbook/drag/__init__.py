@@ -31,7 +31,7 @@ _EXPORTS = {
                  "shipped_checkpoint", "SHIPPED_NAME"),
     "draggan": ("DragLayers", "draggan_layers", "DragConfig", "DragSession", "DragResult", "drag", "drag_radii",
                 "stop_distance", "motion_supervision_loss", "mask_loss", "track_points", "to_wplus", "image_to_numpy",
-                "upsample_features"),
+                "upsample_features", "next_points"),
     "batch": ("drag_many",),
     "inversion": ("InversionConfig", "InversionResult", "invert"),
     "landmarks": ("LandmarkConfig", "LandmarkNet", "train_landmark_regressor", "detect_landmarks", "load_regressor",

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from .draggan import (DragConfig, DragResult, _points, drag_radii, draggan_layers, image_to_numpy,
-                      motion_supervision_loss, stop_distance, to_wplus, track_points, upsample_features)
+                      motion_supervision_loss, next_points, stop_distance, to_wplus, upsample_features)
 
 __all__ = ["drag_many"]
 
@@ -95,12 +95,8 @@ def _drag_batch(G, ws, handles, targets, cfg: DragConfig) -> list[DragResult]:
                 refs[i] = f.detach()[0][:, hy, hx].T.contiguous()  # (N, C)
                 if cfg.track:
                     points[i] = H[i].round()
-            elif cfg.track:
-                points[i] = track_points(f.detach(), refs[i], points[i], r2, cfg.tracking_norm)
             else:
-                d = T[i] - points[i]
-                dist = d.norm(dim=1, keepdim=True)
-                points[i] = points[i] + d / (dist + 1e-7) * dist.clamp(max=cfg.untracked_speed)
+                points[i] = next_points(f, refs[i], points[i], T[i], r2, cfg)
             images[i] = image_to_numpy(img[j:j + 1])
             starts[i] = images[i] if starts[i] is None else starts[i]
             trajectory[i].append(points[i].numpy().copy())

@@ -43,7 +43,7 @@ import torch.nn.functional as F
 
 __all__ = ["DragLayers", "draggan_layers", "DragConfig", "DragSession", "DragResult", "drag", "drag_radii",
            "stop_distance", "motion_supervision_loss", "mask_loss", "track_points", "to_wplus", "image_to_numpy",
-           "upsample_features"]
+           "upsample_features", "next_points"]
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,17 @@ def track_points(feat: torch.Tensor, refs: torch.Tensor, points: torch.Tensor, r
     return out
 
 
+def next_points(feat: torch.Tensor, refs: torch.Tensor, points: torch.Tensor, targets: torch.Tensor, r2: int,
+                cfg: DragConfig) -> torch.Tensor:
+    """Where the handles are after a step: tracked in ``feat`` (1, C, H, W) when ``cfg.track``, else
+    advanced open-loop by ``cfg.untracked_speed`` px along the drag direction (the ablation)."""
+    if cfg.track:
+        return track_points(feat.detach(), refs, points, r2, cfg.tracking_norm)
+    d = targets - points
+    dist = d.norm(dim=1, keepdim=True)
+    return points + d / (dist + 1e-7) * dist.clamp(max=cfg.untracked_speed)
+
+
 def _bilinear_weights(n_in: int, n_out: int, like: torch.Tensor) -> torch.Tensor:
     """(n_out, n_in) matrix of bilinear interpolation with align_corners=False (sources below 0 clamp to 0)."""
     src = ((torch.arange(n_out, dtype=torch.float64) + 0.5) * n_in / n_out - 0.5).clamp(min=0)
@@ -311,21 +322,16 @@ class DragSession:
         if self.done:
             return self.image, self.points.numpy().copy()
         t0 = time.perf_counter()
-        h = w = self.G.resolution
         img, feats = self.G.synthesis(self.ws, noise_mode=self.cfg.noise_mode, return_features=True)
-        feat = upsample_features(feats[self.feature_block], h)  # bilinear to the image size
+        feat = upsample_features(feats[self.feature_block], self.G.resolution)  # bilinear to the image size
         if self.feat0 is None:  # first step: reference features at the (rounded) handles
             self.feat0 = feat.detach()
             hx, hy = self.handles.round().long().unbind(1)
             self.refs = self.feat0[0][:, hy, hx].T.contiguous()  # (N, C)
             if self.cfg.track:
                 self.points = self.handles.round()
-        elif self.cfg.track:
-            self.points = track_points(feat.detach(), self.refs, self.points, self.r2, self.cfg.tracking_norm)
         else:
-            d = self.targets - self.points
-            dist = d.norm(dim=1, keepdim=True)
-            self.points = self.points + d / (dist + 1e-7) * dist.clamp(max=self.cfg.untracked_speed)
+            self.points = next_points(feat, self.refs, self.points, self.targets, self.r2, self.cfg)
         self.image = image_to_numpy(img)
         self.trajectory.append(self.points.numpy().copy())
         if (self.distances() <= self.stop_at).all() or self.steps >= self.cfg.max_steps:

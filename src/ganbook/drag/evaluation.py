@@ -102,7 +102,7 @@ def landmark_edits(G, regressor, config: BenchmarkConfig | None = None, progress
         G: the generator (frozen).
         regressor: a :class:`ganbook.drag.landmarks.LandmarkNet`.
         config: a :class:`BenchmarkConfig`.
-        progress: optional ``fn(done, total)`` after each batch of edits.
+        progress: optional ``fn(done, total)`` after each DragGAN row (of two).
 
     Returns:
         One record per edit, point counts in the order of ``config.point_counts``: ``points``, ``pair``,
@@ -134,22 +134,25 @@ def landmark_edits(G, regressor, config: BenchmarkConfig | None = None, progress
                           "targets": targets.tolist(),
                           "no edit": {"distance": float(np.linalg.norm(lm1[idx] - targets, axis=1).mean())}})
             starts.append(w1)
-    total = 2 * len(edits)
     for m, (method, track) in enumerate((("DragGAN (no tracking)", False), ("DragGAN", True))):
-        for lo in range(0, len(edits), cfg.batch_size):
-            chunk = edits[lo:lo + cfg.batch_size]
-            results = drag_many(G, starts[lo:lo + cfg.batch_size], [e["handles"] for e in chunk],
-                                [e["targets"] for e in chunk], track=track, max_steps=cfg.max_steps, config=cfg.drag,
-                                batch_size=cfg.batch_size)
-            found = detect_landmarks(regressor, np.stack([r.image for r in results]))
-            for e, r, f in zip(chunk, results, found):
-                f = f[e["landmarks"]]
-                e[method] = {"distance": float(np.linalg.norm(f - np.asarray(e["targets"]), axis=1).mean()),
-                             "seconds": r.seconds, "steps": r.steps, "ms_per_step": r.ms_per_step,
-                             "detected": f.tolist(), "converged": r.converged}
-            if progress is not None:
-                progress(m * len(edits) + lo + len(chunk), total)
+        results = drag_many(G, starts, [e["handles"] for e in edits], [e["targets"] for e in edits], track=track,
+                            max_steps=cfg.max_steps, config=cfg.drag, batch_size=cfg.batch_size)
+        found = detect_landmarks(regressor, np.stack([r.image for r in results]))
+        for e, r, f in zip(edits, results, found):
+            f = f[e["landmarks"]]
+            e[method] = {"distance": float(np.linalg.norm(f - np.asarray(e["targets"]), axis=1).mean()),
+                         "seconds": r.seconds, "steps": r.steps, "ms_per_step": r.ms_per_step,
+                         "detected": f.tolist(), "converged": r.converged}
+        if progress is not None:
+            progress(m + 1, 2)
     return edits
+
+
+def _with_points(edits: list[dict], points: int) -> list[dict]:
+    sel = [e for e in edits if e["points"] == points]
+    if not sel:
+        raise ValueError(f"no edit drags {points} points; the edits have {sorted({e['points'] for e in edits})}")
+    return sel
 
 
 def evaluate(edits: list[dict], points: int) -> dict[str, dict[str, float]]:
@@ -162,9 +165,7 @@ def evaluate(edits: list[dict], points: int) -> dict[str, dict[str, float]]:
     Raises:
         ValueError: no edit has that many points.
     """
-    sel = [e for e in edits if e["points"] == points]
-    if not sel:
-        raise ValueError(f"no edit drags {points} points; the edits have {sorted({e['points'] for e in edits})}")
+    sel = _with_points(edits, points)
     scores = {}
     for method in METHODS:
         distances = [e[method]["distance"] for e in sel]
@@ -183,9 +184,7 @@ def paired_difference(edits: list[dict], points: int, method: str = "DragGAN",
     Both rows edit the same pairs, so the pairs' own difficulty cancels in the difference: the paired
     interval is the fair test of "below the baseline" (two separate intervals overlap far more often).
     """
-    sel = [e for e in edits if e["points"] == points]
-    if not sel:
-        raise ValueError(f"no edit drags {points} points; the edits have {sorted({e['points'] for e in edits})}")
+    sel = _with_points(edits, points)
     diff = [e[method]["distance"] - e[baseline]["distance"] for e in sel]
     low, high = bootstrap_mean_ci(diff, seed=points)
     return {"mean_difference_px": float(np.mean(diff)), "ci_low": low, "ci_high": high}
@@ -199,7 +198,7 @@ def run_landmark_benchmark(G, regressor, config: BenchmarkConfig | None = None, 
         G: the generator (frozen).
         regressor: a :class:`ganbook.drag.landmarks.LandmarkNet`.
         config: a :class:`BenchmarkConfig`.
-        progress: optional ``fn(done, total)`` after each batch of edits.
+        progress: optional ``fn(done, total)`` after each DragGAN row (of two).
         dataset: the name put in the rows.
 
     Returns:
