@@ -61,6 +61,7 @@ from ganbook import medsrgan
 from ganbook.data.dicom import WINDOWS
 from ganbook.losses import MEDSRGAN_CT, MEDSRGAN_MRI
 from ganbook.models import RWMAN, PairwiseDiscriminator, count_parameters
+from ganbook.sr.common import spectrum_figure
 
 run = ganbook.start("01_medsrgan", profile=profile, seed=seed, device=device, interactive=interactive,
                     ct_pretrain_steps=ct_pretrain_steps, vgg19_weights=vgg19_weights)
@@ -82,6 +83,17 @@ print(cfg)
 # channel squeeze: attention can single out a small bright spot in one place of a map, which channel
 # attention, by construction, cannot. Blocks form residual groups with short skips, groups sit inside a
 # long skip, and two ×2 stages (conv C→4C, PixelShuffle) upsample at the end.
+#
+# **Sub-pixel upsampling and its checkerboard.** A PixelShuffle stage computes each of the four sub-pixel
+# positions with its own filter; with default initialisation those filters differ at random, so the output
+# starts as a fixed 2-px (after two stages, 4-px) grid, and a short run never trains it away. We initialise
+# every sub-pixel conv with **ICNR** (Aitken et al. 2017: the four filters start equal, i.e. as
+# nearest-neighbour upsampling) at every profile. In our 1500-step CT runs that was not enough — the grid
+# came back during training (RMS of the 4×4-periodic part of SR − HR ≈ 4–5 HU against bicubic's ≈ 0.75) —
+# so `demo` and `smoke` add a fixed [1, 2, 1] blur after each shuffle (`upsample="subpixel_blur"`, which
+# measured ≈ 0.8 HU at a slightly *higher* PSNR; nearest + conv did about as well). `paper` keeps the
+# paper's plain sub-pixel stages (ICNR-initialised), since its long runs are what the paper describes; the
+# periodic-pattern column below tells whether that holds.
 #
 # **Size — an inconsistency in the paper.** The method section stacks "128 blocks … short residual
 # connections for each 16 blocks", i.e. **8 groups × 16 RWMABs**; the speed/parameter table describes
@@ -147,9 +159,10 @@ print(backbone.message)
 # ## 2 · CT data and training
 #
 # The paper trains on 219 LUNA16 scans. Offline we have a handful of real CT slices (pydicom's test
-# files) with a **patient-level split** — training slices from three patients, held-out slices from two
-# others (a head and an abdomen) — plus **procedural chest phantoms** (textbook HU values, vessels, ribs,
-# noise) for unlimited training texture. As in the paper: HU clipped to **[−1024, 1024] → [0, 1]**, LR by
+# files) with a **patient-level split** — training slices from two patients (two head CTs), held-out slices
+# from three others (a head, an abdomen and a small chest slice, the only real one with lung) — plus
+# **procedural chest phantoms** (textbook HU values, vessels, ribs, noise) for unlimited training texture.
+# As in the paper: HU clipped to **[−1024, 1024] → [0, 1]**, LR by
 # **4×4 average pooling**. (`paper` reads LUNA16 through the data registry instead:
 # `python -m ganbook data info luna16`.)
 
@@ -210,8 +223,16 @@ plt.show()
 # PSNR = 10·log₁₀(MAX²/MSE) and SSIM with $c_1 = (0.01\,\mathrm{MAX})^2$, $c_2 = (0.03\,\mathrm{MAX})^2$ on
 # the [0, 1] scale (MAX = 1), **inside the body** (the paper crops non-body area away), averaged over the
 # held-out slices. Also: `grad_ratio` (mean gradient magnitude relative to HR) and `hf_ratio` (spectral
-# energy above the LR Nyquist limit relative to HR) — sharpness, 1 = as sharp as HR — and
+# energy above the LR Nyquist limit relative to HR) — sharpness, 1 = as sharp as HR, **secondary columns**:
+# both are energy ratios that noise or a grid raise as readily as real detail — and
 # `consistency_rms` = RMS of avgpool(SR) − LR (0 = SR fully explains its own input).
+#
+# Two further columns. **`swd`**: the sliced Wasserstein distance (×10³) between Laplacian-pyramid patches
+# of the output and of HR inside the body (ProGAN's realism measure; no pretrained network), over all
+# held-out slices, with a bootstrap 95 % CI (`swd_ci_low`, `swd_ci_high`); the row **HR** holds its floor
+# (`swd_floor`: two disjoint halves of HR's own patches) — a method at the floor cannot be told from HR on
+# this measure. **`periodic_artifact_rms`**: the RMS of the fixed 4×4 pattern that SR − HR repeats on the LR
+# grid (an upsampler's checkerboard), on the [0, 1] scale (× 2048 for HU); interpolation sets its level.
 
 # %%
 scores = {"ct": ct_scores, "mr": mr_scores}
@@ -220,41 +241,57 @@ run.record("super_resolution", "mr", "test", mr_scores)
 print(run.table("super_resolution"))
 gain = ct_scores["RWMAN(P)"]["psnr"] - ct_scores["bicubic"]["psnr"]
 print(f"CT: RWMAN(P) - bicubic = {gain:+.2f} dB PSNR inside the body")
+for m in medsrgan.METHODS:
+    print(f"CT {m}: periodic 4x4 pattern {ct_scores[m]['periodic_artifact_rms'] * 2048:.2f} HU RMS")
 
 # %% [markdown]
 # ## 5 · Looking at the pixels — and at what the models added
 #
-# Crops of the held-out CT slices in the paper's two reading windows, **soft tissue [−160, 240] HU** and
-# **lung [−1200, 0] HU**, then the **hallucination diagnostics** beside every SR crop: the absolute error
+# One crop per held-out CT slice, each in the **reading window of its anatomy** — brain [0, 80] HU for the
+# head, soft tissue [−160, 240] HU for the abdomen, lung [−1200, 0] HU for the chest (chosen from the HU
+# histogram inside the body, `medsrgan.reading_window`) — and placed where that window shows the most
+# detail (largest mean gradient of the windowed HR, `ganbook.sr.common.detail_box`). Under each crop: its
+# own PSNR and SWD. Then the **hallucination diagnostics** beside every SR crop: the absolute error
 # against HR; the **consistency residual** avgpool(SR) − LR (what the model put in that its own input
 # does not support — a faithful model keeps it near zero); and the **difference to the PSNR model**
 # SR − RWMAN(P) (what the adversarial training changed).
 
 # %%
-boxes = [medsrgan.crop_box(m, 96) for m in ct.test_masks]
-for window in ("soft_tissue", "lung"):
-    fig = medsrgan.crops_figure(ct_out[0], boxes[0], ct_scores, ct.test_ids[0], window)
-    run.save_figure(fig, f"crops_{window}")
-    plt.show()
+fig, crops = medsrgan.crops_figure(ct_out, ct.test_masks, ct.test_ids, seed=seed)
+run.save_figure(fig, "crops_ct")
+plt.show()
 
-fig = medsrgan.hallucination_figure(ct_out[1], boxes[1])
+fig = medsrgan.hallucination_figure(ct_out[1], medsrgan.crop_box(ct_out[1], ct.test_masks[1], 96))
 run.save_figure(fig, "hallucination_ct")
 plt.show()
-fig = medsrgan.hallucination_figure(mr_out[0], medsrgan.crop_box(mr.test_masks[0], 96), hu=False)
+mr_box = medsrgan.crop_box(mr_out[0], mr.test_masks[0], 96, hu=False)
+fig = medsrgan.hallucination_figure(mr_out[0], mr_box, hu=False)
 run.save_figure(fig, "hallucination_mr")
 plt.show()
 
 # %% [markdown]
+# **The upsampler's grid in the spectrum.** The radially averaged power spectrum of each output (left) and of
+# its error SR − HR (right) on the head slice: a fixed 4-px pattern would stand out as spikes at 1/4 and 1/2
+# cycles/pixel (dotted) above bicubic's smooth curve; over-smoothing shows as a drop at high frequencies.
+
+# %%
+fig = spectrum_figure({m: ct_out[0][m] for m in medsrgan.METHODS}, ct_out[0]["HR"], 4,
+                      title=f"{ct.test_ids[0]}: radially averaged power spectra")
+run.save_figure(fig, "spectrum_ct")
+plt.show()
+
 # ## 6 · The perception–distortion trade-off
 #
 # Blau & Michaeli (2018) proved that no estimator can be both minimal-distortion (PSNR) and perfectly
 # natural: the MSE-optimal output is the *conditional mean* of all HR images consistent with the input,
-# and a mean of plausible images is blurrier than any one of them. We plot PSNR against **`hf_ratio`**,
-# the energy above the LR image's Nyquist frequency relative to HR. Why this measure: those frequencies
-# are exactly what 4×4 pooling destroyed and what a model must re-create; interpolation leaves almost
-# none, the conditional mean some, a GAN nearer HR's (1.0, dashed) — and it needs no pretrained network
-# (NIQE/LPIPS weights are not available offline). It cannot tell *true* from *invented* high
-# frequencies, which is why it is read together with PSNR and the lesion study.
+# and a mean of plausible images is blurrier than any one of them. We plot PSNR against **SWD** to HR
+# (bars: bootstrap 95 % CIs; dashed: HR's own floor). SWD compares the *distribution* of local patches at
+# three scales, so blur (patches too flat) and invented texture or a grid (patches unlike HR's) both move a
+# method away from the floor, while an energy ratio such as `hf_ratio` rewards noise and grids (it stays in
+# the table as a secondary column). It needs no pretrained network (NIQE/LPIPS weights are not available
+# offline). A GAN should move left (toward the floor) at some cost in PSNR; where the bars overlap, this
+# run cannot tell the methods apart. It still cannot tell *true* from *invented* detail, which is why it is
+# read together with PSNR and the lesion study.
 
 # %%
 fig = medsrgan.perception_distortion_figure(scores)
@@ -297,8 +334,9 @@ plt.show()
 # %%
 view = {"bicubic": ct_out[0]["bicubic"], "HR": ct_out[0]["HR"], "RWMAN(P)": ct_out[0]["RWMAN(P)"],
         "MedSRGAN": ct_out[0]["MedSRGAN"]}
-fig = medsrgan.split_view(view["bicubic"], view["MedSRGAN"], 0.5, WINDOWS["soft_tissue"], True,
-                          "bicubic | MedSRGAN (soft tissue)")
+view_window = medsrgan.reading_window(ct_out[0]["HR"], ct.test_masks[0])
+fig = medsrgan.split_view(view["bicubic"], view["MedSRGAN"], 0.5, WINDOWS[view_window], True,
+                          f"bicubic | MedSRGAN ({view_window.replace('_', ' ')} window)")
 run.save_figure(fig, "split_view")
 plt.close(fig)
 
@@ -330,9 +368,9 @@ print("saved:", ", ".join(path.name for path in saved))
 # The numbers below are computed from this run's measurements (they change with the profile; the
 # `demo` values are in `reports/metrics/01_medsrgan.json`). How to read them: RWMAN(P) is trained to
 # minimise pixel error, so at the paper's scale it should lead on PSNR, and MedSRGAN should trade a
-# little PSNR for sharpness (its `hf_ratio` moves toward 1). At `demo` that need not show: MedSRGAN
+# little PSNR for realism (its SWD moves toward HR's floor). At `demo` that need not show: MedSRGAN
 # starts from RWMAN(P) and, with the pixel fallback for VGG, its extra steps are mostly more MSE
-# training with a small adversarial term, so it can end *above* RWMAN(P) on both PSNR and `hf_ratio`.
+# training with a small adversarial term, so it can end level with or *above* RWMAN(P) on PSNR and SWD.
 # That is training length, not the GAN; the comparison is confounded at this scale. The lesion study asks the clinical question directly — a GAN that
 # sharpens *real* structure should keep or raise nodule AUC; one that sharpens *noise* into blobs shows
 # up in the false-lesion count. With the pixel fallback for VGG (see §1), our MedSRGAN is the paper's

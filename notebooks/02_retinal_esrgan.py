@@ -61,7 +61,7 @@ from ganbook import retinal_esrgan
 from ganbook.data import load
 from ganbook.metrics import psnr
 from ganbook.models import VGGStyleDiscriminator, count_parameters, perceptual_backbone
-from ganbook.sr.common import peak_rss_increase
+from ganbook.sr.common import peak_rss_increase, spectrum_figure
 
 run = ganbook.start("02_retinal_esrgan", profile=profile, seed=seed, device=device, interactive=interactive,
                     pretrain_steps=pretrain_steps, gan_steps=gan_steps, vgg19_weights=vgg19_weights)
@@ -192,15 +192,22 @@ print(run.table("fundus_sr_x4", digits=3))
 # **Reading the table.** `psnr`, `ssim`: inside the field of view (RGB; the microaneurysm crop is
 # grey). `vessel_corr`: correlation of Frangi vesselness of HR and SR on the green channel — does
 # the vessel tree survive? `grad_ratio`: mean gradient magnitude SR / HR (1 = as sharp as the
-# reference; blur < 1). `ma_contrast_ratio`: contrast of the detected microaneurysms against their
-# surroundings, SR / HR (1 = lesions as conspicuous as in the original).
+# reference; blur < 1; a secondary column — noise and artefacts raise it too). `ma_contrast_ratio`: contrast
+# of the detected microaneurysms against their surroundings, SR / HR (1 = lesions as conspicuous as in the
+# original). `swd` (with its bootstrap 95 % CI): the sliced Wasserstein distance ×10³ between RGB
+# Laplacian-pyramid patches of SR and HR in the field of view — the realism measure; the row **HR** holds
+# its floor (`swd_floor`, two disjoint halves of HR's own patches). `periodic_artifact_rms`: the RMS of the
+# fixed 4×4 pattern SR − HR repeats on the LR grid (an upsampler's checkerboard; RRDBNet upsamples by
+# nearest neighbour + conv, which avoids sub-pixel grids).
 #
 # ## 6 · The perception–distortion trade-off
 #
 # Blau & Michaeli (2018) proved that distortion (PSNR) and perceptual quality cannot both be optimal.
-# Sweeping α traces the trade-off curve. On the x-axis, sharpness (gradient ratio; the HR image sits
-# at 1): a weight-free stand-in for no-reference naturalness scores whose networks are unavailable
-# offline.
+# Sweeping α traces the trade-off curve. On the x-axis, **SWD to HR** (bars: bootstrap 95 % CIs; dashed: HR's
+# own floor): it compares the distribution of local patches at three scales, so blur and invented texture
+# both move a method right, away from the floor — unlike an energy ratio such as `grad_ratio`, which noise
+# raises toward HR's. It needs no pretrained network (no-reference naturalness scores need weights that are
+# unavailable offline). Where the bars overlap, this run cannot tell the methods apart on realism.
 
 # %%
 fig = retinal_esrgan.perception_distortion(scores, cfg.alphas)
@@ -226,6 +233,18 @@ fig = retinal_esrgan.microaneurysm_crops(lesions, scores["microaneurysms"], cfg.
 run.save_figure(fig, "crops_microaneurysms")
 plt.show()
 print(f"microaneurysms detected in the HR crop: {len(lesions.blobs)}")
+
+# %% [markdown]
+# **The upsampler's grid in the spectrum.** Radially averaged power spectra of the held-out band's green
+# channel (left) and of each error SR − HR (right): a fixed 4-px pattern would show as spikes at 1/4 and 1/2
+# cycles/pixel (dotted) above bicubic's curve. RRDBNet upsamples by nearest neighbour + conv, so none is
+# expected; an adversarial stage can still add texture at those frequencies.
+
+# %%
+fig = spectrum_figure({m: photo.sr[m][1] for m in ("bicubic", "RRDB(P)", "ESRGAN")}, photo.hr[1], cfg.scale,
+                      title="held-out photo, green channel: radially averaged power spectra")
+run.save_figure(fig, "spectrum_fundus")
+plt.show()
 
 # %% [markdown]
 # ### The α slider

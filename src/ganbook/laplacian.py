@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import convolve1d
 
-__all__ = ["laplacian_pyramid", "paired_patches", "LevelPatches", "MIN_SIDE"]
+__all__ = ["laplacian_pyramid", "paired_patches", "LevelPatches", "MIN_SIDE", "max_levels"]
 
 _KERNEL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0  # binomial ≈ Gaussian σ = 1: the pyramid's blur
 MIN_SIDE = 16            # the coarsest level keeps at least this side (ProGAN stops at 16 px)
@@ -17,14 +17,20 @@ RADIUS = 3               # 7-wide neighbourhoods
 _OFF = np.arange(-RADIUS, RADIUS + 1)
 
 
+def max_levels(spatial: tuple[int, ...], cap: int = 3) -> int:
+    """The most pyramid levels (at most ``cap``) whose coarsest keeps every side of ``spatial`` ≥ MIN_SIDE."""
+    most = 1
+    while most < cap and min(-(-n // 2 ** most) for n in spatial) >= MIN_SIDE:
+        most += 1
+    return most
+
+
 def _check_levels(spatial: tuple[int, ...], levels: int, name: str) -> None:
     if not isinstance(levels, (int, np.integer)) or levels < 1:
         raise ValueError(f"levels must be a positive integer, got {levels!r}")
     if min(spatial) < MIN_SIDE:
         raise ValueError(f"{name} of spatial shape {spatial} is too small: every side must be >= {MIN_SIDE} px")
-    most = 1
-    while min(-(-n // 2 ** most) for n in spatial) >= MIN_SIDE:
-        most += 1
+    most = max_levels(spatial, cap=levels + 1)
     if levels > most:
         raise ValueError(f"levels={levels} is too many for {name} of spatial shape {spatial}: the coarsest level "
                          f"must keep every side >= {MIN_SIDE} px, so use levels <= {most}")

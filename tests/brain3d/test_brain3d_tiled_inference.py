@@ -51,14 +51,15 @@ def test_tiled_stays_close_to_one_shot_with_a_deep_model_and_small_tiles():
     assert np.abs(one_shot - base).mean() > 1e-2 * span
 
 
-def test_an_untrained_generator_equals_the_trilinear_baseline_from_the_sampled_positions():
-    cfg = dataclasses.replace(brain3d.PROFILES["smoke"], amp=False, channels_last=False)
+@pytest.mark.parametrize("base, baseline", [("linear", "trilinear"), ("cubic", "tricubic")])
+def test_an_untrained_generator_equals_its_interpolation_baseline_from_the_sampled_positions(base, baseline):
+    cfg = dataclasses.replace(brain3d.PROFILES["smoke"], amp=False, channels_last=False, residual_base=base)
     torch.manual_seed(0)
     model = brain3d.build_generator(cfg).eval()
     lr = _volume((12, 10, 8))
     sr = brain3d.super_resolve(model, lr, cfg, window=brain3d.intensity_window(lr))
     case = brain3d.Case("v", np.zeros(sr.shape), lr, np.ones(sr.shape, bool), np.eye(4), 1.0, (0.0, 1.0))
-    np.testing.assert_allclose(sr, brain3d.baselines(case, cfg.scale)["trilinear"], atol=1e-3)
+    np.testing.assert_allclose(sr, brain3d.baselines(case, cfg.scale)[baseline], atol=1e-3)
 
 
 def test_super_resolve_rejects_a_model_with_the_wrong_scale():

@@ -68,7 +68,11 @@ def test_one_trainer_run_gives_the_psnr_model_snapshot_and_the_gan_model(tmp_pat
     assert p_w.abs().sum() > 0, "RWMAN(P) was trained (its zero-initialised tail moved)"
     scores = medsrgan.evaluate(trained, data, cfg)
     outputs = medsrgan.predictions(trained, data, cfg)
-    assert set(scores) == set(medsrgan.METHODS) and outputs[0]["MedSRGAN"].shape == (64, 64)
+    assert set(scores) == {*medsrgan.METHODS, "HR"} and outputs[0]["MedSRGAN"].shape == (64, 64)
+    for m in medsrgan.METHODS:  # every method: realism with its interval, and the upsampler's grid
+        assert scores[m]["swd_ci_low"] <= scores[m]["swd"] <= scores[m]["swd_ci_high"]
+        assert scores[m]["periodic_artifact_rms"] >= 0
+    assert set(scores["HR"]) == {"swd_floor", "swd_floor_ci_low", "swd_floor_ci_high"}
     paths = medsrgan.save_models(tmp_path, trained, data, scores, profile="smoke")
     assert [p.name for p in paths] == ["ct_rwman_p.json", "ct_medsrgan.json"]
     from ganbook.sr.export import load_sr_model
@@ -88,9 +92,10 @@ def test_evaluate_returns_only_scores_per_method_and_reuses_given_predictions(ti
     assert len(outputs) == len(tiny_data.test)
     assert set(outputs[0]) == {"HR", "LR", *medsrgan.METHODS} and outputs[0]["LR"].shape == (16, 16)
     scores = medsrgan.evaluate(tiny_trained, tiny_data, tiny_cfg)
-    assert list(scores) == list(medsrgan.METHODS)
+    assert list(scores) == [*medsrgan.METHODS, "HR"]
     assert all(isinstance(v, float) for s in scores.values() for v in s.values())
-    assert {"psnr", "ssim", "grad_ratio", "hf_ratio", "consistency_rms"} <= set(scores["bicubic"])
+    assert {"psnr", "ssim", "grad_ratio", "hf_ratio", "consistency_rms", "periodic_artifact_rms",
+            "swd"} <= set(scores["bicubic"])
     assert medsrgan.evaluate(tiny_trained, tiny_data, tiny_cfg, outputs=outputs) == scores
 
 
@@ -111,8 +116,8 @@ def test_super_resolve_is_the_model_clipped_to_unit_range_whole_or_tiled(tiny_da
 def test_ct_training_data_keeps_the_held_out_patients_out_and_maps_hu_to_unit_range():
     cfg = dataclasses.replace(medsrgan.PROFILES["smoke"], n_phantoms=1)
     data = medsrgan.training_data("ct", cfg)
-    assert data.test_ids == ["693_UNCR.dcm", "explicit_VR-UN.dcm"]
-    assert len(data.train) == 4 + 1 and "phantom" in data.description
+    assert data.test_ids == ["693_UNCR.dcm", "explicit_VR-UN.dcm", "CT_small.dcm"]
+    assert len(data.train) == 3 + 1 and "phantom" in data.description
     for img in data.train + data.test:
         assert img.min() >= 0 and img.max() <= 1 and img.shape[0] % 4 == 0 and img.shape[1] % 4 == 0
     with pytest.raises(ValueError, match="modality"):
@@ -161,8 +166,29 @@ def test_the_notebooks_figures_draw_one_panel_per_image_dataset_and_loss(tiny_da
     assert len(fig.axes) == 4 and fig.axes[0].get_yscale() == "log" and fig.axes[3].get_title().startswith("MRI")
     outputs = medsrgan.predictions(tiny_trained, tiny_data, tiny_cfg)
     scores = medsrgan.evaluate(tiny_trained, tiny_data, tiny_cfg, outputs=outputs)
-    fig = medsrgan.crops_figure(outputs[0], (8, 8, 32), scores, "t", "lung")
-    assert "lung window [-1200, 0] HU" in fig._suptitle.get_text() and medsrgan.BANNER in fig._suptitle.get_text()
+    fig, info = medsrgan.crops_figure(outputs, tiny_data.test_masks, ["t"] * len(outputs), 32)
+    assert len(fig.axes) == len(outputs) * (1 + len(medsrgan.METHODS)) and medsrgan.BANNER in fig._suptitle.get_text()
+    assert [i["box"][2] for i in info] == [32] * len(outputs)
+    assert fig.axes[1].get_xlabel().endswith(f"SWD {info[0]['scores']['bicubic']['swd']:.0f}")
     fig = medsrgan.perception_distortion_figure({"ct": scores, "mr": scores})
     assert [ax.get_title() for ax in fig.axes] == ["CT", "MR"]
     plt.close("all")
+
+
+def test_every_held_out_ct_crop_shows_structure_in_its_reading_window():
+    """The crop figure's HR panels are neither blank nor flat: each slice gets its anatomy's window (head:
+    brain, abdomen: soft tissue, chest: lung) and a crop where that window shows detail."""
+    from ganbook.data.dicom import WINDOWS
+    from ganbook.medsrgan.config import to_hu
+
+    data = medsrgan.training_data("ct", dataclasses.replace(medsrgan.PROFILES["smoke"], n_phantoms=0))
+    windows = []
+    for hr, mask in zip(data.test, data.test_masks):
+        window = medsrgan.reading_window(hr, mask)
+        r, c, size = medsrgan.crop_box({"HR": hr}, mask, 96)
+        lo, hi = WINDOWS[window]
+        shown = np.clip((to_hu(hr)[r:r + size, c:c + size] - lo) / (hi - lo), 0, 1)
+        assert shown.std() > 0.15, (window, shown.std())  # a real spread of grey levels ...
+        assert ((shown == 0) | (shown == 1)).mean() < 0.6  # ... not mostly clipped to black or white
+        windows.append(window)
+    assert windows == ["brain", "soft_tissue", "lung"]

@@ -33,8 +33,9 @@ def test_image_scores_put_bicubic_below_the_reference_on_every_measure():
     p = fundus_phantom(128, 0)
     hr, lr = retinal_esrgan.degrade(p.image, 4)
     m = retinal_esrgan.image_scores(hr, retinal_esrgan.bicubic(lr, 4), p.fov_mask)
-    assert set(m) == {"psnr", "ssim", "vessel_corr", "grad_ratio"}
+    assert set(m) == {"psnr", "ssim", "vessel_corr", "grad_ratio", "periodic_artifact_rms"}
     assert 15 < m["psnr"] < 60 and m["ssim"] < 1 and m["vessel_corr"] < 1 and m["grad_ratio"] < 1
+    assert retinal_esrgan.image_scores(hr, hr, p.fov_mask)["periodic_artifact_rms"] == 0
 
 
 def test_evaluate_averages_per_method_and_measures_microaneurysm_contrast_only_where_found(smoke_cfg):
@@ -49,12 +50,16 @@ def test_evaluate_averages_per_method_and_measures_microaneurysm_contrast_only_w
     dots = retinal_esrgan.FundusImage("microaneurysms:synthetic", _scene().astype(np.float32), np.ones((80, 80), bool))
     assert list(retinal_esrgan.by_dataset([phantom, dots, phantom])) == ["fundus_phantom", "microaneurysms"]
     scores = retinal_esrgan.evaluate([phantom], {"RRDB(P)": model}, smoke_cfg)
-    assert list(scores) == ["bicubic", "RRDB(P)"]
-    assert list(scores["bicubic"]) == ["psnr", "ssim", "vessel_corr", "grad_ratio"]
+    assert list(scores) == ["bicubic", "RRDB(P)", "HR"]
+    assert list(scores["bicubic"]) == ["psnr", "ssim", "vessel_corr", "grad_ratio", "periodic_artifact_rms", "swd",
+                                       "swd_ci_low", "swd_ci_high"]
+    assert list(scores["HR"]) == ["swd_floor", "swd_floor_ci_low", "swd_floor_ci_high"]
     hr, lr = retinal_esrgan.degrade(p.image, 4)
-    assert scores["bicubic"] == retinal_esrgan.image_scores(hr, retinal_esrgan.bicubic(lr, 4), p.fov_mask)
+    per_image = {k: v for k, v in scores["bicubic"].items() if not k.startswith("swd")}
+    assert per_image == retinal_esrgan.image_scores(hr, retinal_esrgan.bicubic(lr, 4), p.fov_mask)
     sr = retinal_esrgan.super_resolve(model, lr, smoke_cfg)
-    assert scores["RRDB(P)"] == retinal_esrgan.image_scores(hr, sr, p.fov_mask)
+    per_image = {k: v for k, v in scores["RRDB(P)"].items() if not k.startswith("swd")}
+    assert per_image == retinal_esrgan.image_scores(hr, sr, p.fov_mask)
     pred = retinal_esrgan.predictions(dots, {"RRDB(P)": model}, smoke_cfg)
     assert len(pred.blobs) == 1 and list(pred.sr) == ["bicubic", "RRDB(P)"]
     dot_scores = retinal_esrgan.evaluate([dots], {"RRDB(P)": model}, smoke_cfg)

@@ -2,7 +2,7 @@
 
 Our choices where the papers are silent (also stated in the notebook): intensities are mapped per
 volume from the LR input's 0.5th–99.5th percentiles to [0, 1] (the paper scaled each patch by its
-max); the generator predicts a residual over trilinear interpolation from the true sample positions
+max); the generator predicts a residual over tricubic interpolation from the true sample positions
 (``residual_interp``, ``sample_offset = s//2``), so it starts at the baseline; bf16 autocast and
 channels-last memory on CPU; no flip augmentation (flips move nearest-decimated samples at even scales).
 Metrics: PSNR and SSIM inside the brain mask, in raw intensity units with the dataset window (0–255
@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from .config import DEGRADATIONS, PROFILES, Brain3DConfig
 from .data import Case, degrade_volume, intensity_window, load_case, lr_affine, make_sampler, sr_affine
-from .evaluation import baselines, evaluate, save_volume, super_resolve
+from .evaluation import baselines, evaluate, save_volume, super_resolve, swd_noise_floor
 from .figures import VIEWS, orthogonal_figure, slice_viewer
 from .training import METHODS, TrainedBrain3D, build_discriminator, build_generator, describe, save_models, train
 
 __all__ = ["Brain3DConfig", "PROFILES", "DEGRADATIONS", "Case", "degrade_volume", "intensity_window", "load_case",
            "lr_affine", "sr_affine", "make_sampler", "METHODS", "build_generator", "build_discriminator",
            "TrainedBrain3D", "train", "save_models", "describe", "super_resolve", "baselines", "evaluate",
-           "save_volume", "VIEWS", "orthogonal_figure", "slice_viewer"]
+           "swd_noise_floor", "save_volume", "VIEWS", "orthogonal_figure", "slice_viewer"]

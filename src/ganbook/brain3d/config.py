@@ -24,8 +24,13 @@ class Brain3DConfig:
         hr_patch: HR training patch (paper: 128×128×92); the LR patch is ``hr_patch / scale``.
         batch_size: patches per step (paper: 2).
         num_features, num_blocks: generator width and depth (paper: 32, 6).
-        residual_interp: the generator predicts a correction to trilinear interpolation (ours, for CPU
+        residual_interp: the generator predicts a correction to interpolation (``residual_base``) (ours, for CPU
             budgets; ``paper``: False, the paper's SRResNet).
+        residual_base: "linear" (trilinear) or "cubic" (tricubic): the interpolation ``residual_interp`` adds
+            (ours: "cubic" — the stronger baseline, whose error has less of a fixed 2×2×2 pattern to undo).
+        upsample: the generator's ×2 stages (:data:`ganbook.models.layers.UPSAMPLERS`; paper code: sub-pixel,
+            which we ICNR-initialise; ours for the CPU profiles: "subpixel_blur", which in 160-step runs left
+            a 2×2×2 pattern at or below tricubic's where plain ICNR sub-pixel stages left 1.5–1.7× it).
         pretrain_steps: SRResNet3D(P) steps (pixel loss) on the blur+nearest degradation.
         gan_steps: SRGAN3D steps continuing from the pixel stage (0: skip).
         kspace_pretrain_steps: SRResNet3D(P) steps (pixel loss) of a second generator trained on the
@@ -53,6 +58,8 @@ class Brain3DConfig:
     num_features: int = 32
     num_blocks: int = 6
     residual_interp: bool = True
+    residual_base: str = "cubic"
+    upsample: str = "subpixel_blur"
     pretrain_steps: int = 140
     gan_steps: int = 20
     kspace_pretrain_steps: int = 100
@@ -89,7 +96,8 @@ PROFILES = {
                            kspace_pretrain_steps=3, d_features=4, d_dense=16, tile=40, overlap=4, log_every=1,
                            amp=False),
     "demo": Brain3DConfig(),
-    "paper": Brain3DConfig(dataset="ixi_t1", hr_patch=(128, 128, 92), residual_interp=False, pretrain_steps=20000,
+    "paper": Brain3DConfig(dataset="ixi_t1", hr_patch=(128, 128, 92), residual_interp=False, upsample="subpixel",
+                           pretrain_steps=20000,
                            gan_steps=50000, kspace_pretrain_steps=20000, learning_rate=1e-4, tile=64, overlap=16,
                            tile_batch=2, eval_train_slab=True, log_every=100),
 }

@@ -1,7 +1,9 @@
 """Whole-volume inference, interpolation baselines, masked metrics and NIfTI output for notebook 03.
 
 Metrics (our choice, see :mod:`ganbook.brain3d`): PSNR and SSIM inside the brain mask, in raw intensity
-units with the dataset window as the data range, and the gradient-magnitude ratio to HR (sharpness).
+units with the dataset window as the data range; the gradient-magnitude ratio to HR (sharpness, secondary);
+the upsampler's periodic pattern and the sliced Wasserstein distance to HR (realism), both on intensities
+divided by the data range.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import torch
 from ..data.degrade import upsample
 from ..data.intensity import from_unit, to_unit
 from ..data.nifti import write_nifti
-from ..metrics import gradient_magnitude_ratio, psnr, ssim
+from ..metrics import gradient_magnitude_ratio, periodic_artifact_rms, psnr, ssim
 from ..models import SRResNet
 from ..models.layers import interpolation_base
 from ..runtime import autocast
@@ -22,7 +24,7 @@ from ..sr.tiling import tiled_apply
 from .config import Brain3DConfig, _fmt
 from .data import Case, intensity_window, lr_affine, sr_affine
 
-__all__ = ["super_resolve", "baselines", "evaluate", "save_volume"]
+__all__ = ["super_resolve", "baselines", "evaluate", "swd_noise_floor", "save_volume"]
 
 
 def super_resolve(model: SRResNet, lr: np.ndarray, cfg: Brain3DConfig, *, device: Any = "cpu",
@@ -64,13 +66,33 @@ def baselines(case: Case, scale: int) -> dict[str, np.ndarray]:
     return out
 
 
-def evaluate(case: Case, volumes: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """Per method, inside the mask: PSNR (dB) and SSIM with the dataset window as data range, and
-    ``grad_ratio`` = mean gradient magnitude relative to HR (sharpness; < 1 blurred, ≈ 1 as sharp as HR)."""
+def evaluate(case: Case, volumes: Mapping[str, np.ndarray], *, scale: int = 2) -> dict[str, dict[str, float]]:
+    """Per method, inside the mask: PSNR (dB) and SSIM with the dataset window as data range;
+    ``grad_ratio`` = mean gradient magnitude relative to HR (sharpness; < 1 blurred, ≈ 1 as sharp as HR);
+    ``periodic_artifact_rms`` = RMS of the fixed ``scale``-periodic pattern in SR − HR
+    (:func:`ganbook.metrics.periodic_artifact_rms`); ``swd`` (+ ``swd_ci_low``, ``swd_ci_high``) = sliced
+    Wasserstein distance ×10³ to HR of 3-D patches in the mask (:func:`ganbook.sr.common.swd_scores`: the same
+    patches for every method of this case). Both in units of the data range (0.01 = 1 % of the window)."""
+    from ..sr.common import swd_scores
+
+    unit = float(case.data_range)
+    realism, _ = swd_scores({n: [np.asarray(v) / unit] for n, v in volumes.items()}, [np.asarray(case.hr) / unit],
+                            [case.mask], spatial_dims=3, floor=False)
     return {name: {"psnr": psnr(case.hr, v, case.data_range, case.mask),
                    "ssim": ssim(case.hr, v, case.data_range, case.mask),
-                   "grad_ratio": gradient_magnitude_ratio(v, case.hr, case.mask)} for name, v in volumes.items()}
+                   "grad_ratio": gradient_magnitude_ratio(v, case.hr, case.mask),
+                   "periodic_artifact_rms": periodic_artifact_rms(np.asarray(v) / unit, np.asarray(case.hr) / unit,
+                                                                  scale, case.mask),
+                   **realism[name]} for name, v in volumes.items()}
 
+
+def swd_noise_floor(case: Case) -> dict[str, float]:
+    """SWD's noise floor for ``case``: two disjoint halves of its HR patches (``swd_floor`` + its CI), the
+    distance below which :func:`evaluate`'s ``swd`` cannot tell a method from HR."""
+    from ..sr.common import swd_scores
+
+    _, floor = swd_scores({}, [np.asarray(case.hr) / float(case.data_range)], [case.mask], spatial_dims=3)
+    return floor
 
 
 def save_volume(path: str | Path, volume: np.ndarray, case: Case, *, grid: str = "hr", scale: int = 2) -> Path:

@@ -34,10 +34,11 @@ __all__ = ["METHODS", "build_generator", "build_discriminator", "TrainedBrain3D"
 
 
 def build_generator(cfg: Brain3DConfig) -> SRResNet:
-    """The 3-D SRResNet; with ``cfg.residual_interp`` a correction to trilinear interpolation from the sampled
-    positions (``s//2``, also what the output grid assumes)."""
+    """The 3-D SRResNet; with ``cfg.residual_interp`` a correction to ``cfg.residual_base`` interpolation
+    from the sampled positions (``s//2``, also what the output grid assumes)."""
     return SRResNet(num_features=cfg.num_features, num_blocks=cfg.num_blocks, scale=cfg.scale, spatial_dims=3,
-                    residual_interp=cfg.residual_interp, sample_offset=cfg.scale // 2)
+                    residual_interp=cfg.residual_interp, sample_offset=cfg.scale // 2, upsample=cfg.upsample,
+                    residual_base=cfg.residual_base)
 
 
 def build_discriminator(cfg: Brain3DConfig) -> LSDiscriminator:

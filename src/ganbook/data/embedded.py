@@ -4,9 +4,9 @@
 name               what (train / test)
 =================  ======================================================================================
 ct_slices          pydicom CT slices in HU. train: J2K_pixelrep_mismatch (head, 512^2), eCT_Supplemental
-                   frames 0-1 (perfusion brain CT, 512^2), CT_small (chest, 128^2); test: 693_UNCR (head,
-                   CQ500, 512^2), explicit_VR-UN (abdomen, 512^2). Five different patients; the other
-                   copies of 693 (UNCI, J2KI, J2KR) are never used.
+                   frames 0-1 (perfusion brain CT, 512^2); test: 693_UNCR (head, CQ500, 512^2),
+                   explicit_VR-UN (abdomen, 512^2), CT_small (chest, 128^2: the one real slice with lung).
+                   Five different patients; the other copies of 693 (UNCI, J2KI, J2KR) are never used.
 mr_slices          pydicom MR slices. train: MR2_UNCR (shoulder, 1024^2), MR_small (64^2), emri_small
                    frames 0-9 (64^2); test: MR-SIEMENS-DICOM-WithOverlays (abdomen, 484^2). Its cropped
                    twin examples_overlay.dcm is never used.
@@ -36,8 +36,8 @@ __all__ = ["CT_SPLIT", "MR_SPLIT", "MNI_SLABS", "RETINA_ROWS", "WORKING_SCALE", 
            "load_microaneurysms"]
 
 CT_SPLIT = {"train": [("J2K_pixelrep_mismatch.dcm", None), ("eCT_Supplemental.dcm", 0),
-                      ("eCT_Supplemental.dcm", 1), ("CT_small.dcm", None)],
-            "test": [("693_UNCR.dcm", None), ("explicit_VR-UN.dcm", None)]}
+                      ("eCT_Supplemental.dcm", 1)],
+            "test": [("693_UNCR.dcm", None), ("explicit_VR-UN.dcm", None), ("CT_small.dcm", None)]}
 MR_SPLIT = {"train": [("MR2_UNCR.dcm", None), ("MR_small.dcm", None)] + [("emri_small.dcm", f) for f in range(10)],
             "test": [("MR-SIEMENS-DICOM-WithOverlays.dcm", None)]}
 MNI_SLABS = {"train": (0, 96), "test": (104, 160), "all": (0, 189)}  # along k (inferior -> superior)

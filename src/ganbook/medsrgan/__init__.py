@@ -11,7 +11,8 @@ from .config import HU_WINDOW, METHODS, PROFILES, MedSRGANConfig, to_hu
 from .data import TrainingData, training_data
 from .evaluation import evaluate, method_table, predictions, super_resolve
 from .figures import (BANNER, comparison_widget, conclusion, crop_box, crops_figure, ct_data_figure,
-                      hallucination_figure, lesion_figure, perception_distortion_figure, split_view, training_figure)
+                      hallucination_figure, lesion_figure, perception_distortion_figure, reading_window, split_view,
+                      training_figure)
 from .lesions import (LesionStudy, cho_detectability, count_blobs, false_lesions, insert_lesions,
                       laguerre_gauss_channels, lesion_sites, lesion_study)
 from .training import TrainedMedSRGAN, content_features, save_models, train, use_threads
@@ -29,6 +30,6 @@ __all__ = [
     "LesionStudy", "lesion_study", "insert_lesions", "lesion_sites", "laguerre_gauss_channels",
     "cho_detectability", "count_blobs", "false_lesions",
     # figures
-    "BANNER", "ct_data_figure", "training_figure", "crop_box", "crops_figure", "hallucination_figure",
+    "BANNER", "ct_data_figure", "training_figure", "crop_box", "reading_window", "crops_figure", "hallucination_figure",
     "perception_distortion_figure", "lesion_figure", "split_view", "comparison_widget", "conclusion",
 ]

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ..data.degrade import average_pool, baseline_upsample
-from ..sr.common import sr_scores
+from ..sr.common import sr_scores, swd_scores
 from ..sr.tiling import tiled_apply
 from .config import METHODS, MedSRGANConfig
 from .data import TrainingData
@@ -73,7 +73,9 @@ def evaluate(trained: TrainedMedSRGAN, data: TrainingData, cfg: MedSRGANConfig, 
         outputs: :func:`predictions` of the same models on ``data``, if already computed (saves the inference).
 
     Returns:
-        scores[method][metric] = mean over the test slices (metrics of :func:`ganbook.sr.common.sr_scores`).
+        scores[method][metric] = mean over the test slices (metrics of :func:`ganbook.sr.common.sr_scores`),
+        plus ``swd`` with its CI over all test slices' body patches (:func:`ganbook.sr.common.swd_scores`);
+        scores["HR"] holds the SWD noise floor (``swd_floor``, ``swd_floor_ci_low``, ``swd_floor_ci_high``).
     """
     if outputs is None:
         outputs = predictions(trained, data, cfg, device=device)
@@ -83,4 +85,9 @@ def evaluate(trained: TrainedMedSRGAN, data: TrainingData, cfg: MedSRGANConfig, 
             for k, v in sr_scores(out[m], out["HR"], out["LR"], mask, scale=4,
                                   degrade=lambda x: average_pool(x, 4)).items():
                 scores[m].setdefault(k, []).append(v)
-    return {m: {k: float(np.mean(v)) for k, v in s.items()} for m, s in scores.items()}
+    result = {m: {k: float(np.mean(v)) for k, v in s.items()} for m, s in scores.items()}
+    realism, floor = swd_scores({m: [o[m] for o in outputs] for m in METHODS}, [o["HR"] for o in outputs],
+                                list(data.test_masks))
+    for m in METHODS:
+        result[m].update(realism[m])
+    return {**result, "HR": floor}

@@ -34,8 +34,10 @@ def comparison_widget(images: Mapping[str, np.ndarray], reference: str = "bicubi
     import matplotlib.pyplot as plt
 
     names = [n for n in images if n != reference]
-    windows = {"lung [-1200, 0]": WINDOWS["lung"], "soft tissue [-160, 240]": WINDOWS["soft_tissue"],
-               "full [-1024, 1024]": HU_WINDOW} if hu else {"full [0, 1]": (0.0, 1.0)}
+    windows = {"brain [0, 80]": WINDOWS["brain"], "soft tissue [-160, 240]": WINDOWS["soft_tissue"],
+               "lung [-1200, 0]": WINDOWS["lung"], "full [-1024, 1024]": HU_WINDOW}
+    if not hu:
+        windows = {"full [0, 1]": (0.0, 1.0)}
     method = w.Dropdown(options=names, value=names[-1], description="right")
     window = w.Dropdown(options=list(windows), description="window")
     split = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, description="split", continuous_update=False)
@@ -99,38 +101,81 @@ def training_figure(trained: Mapping[str, TrainedMedSRGAN]):
     return fig
 
 
-def crops_figure(out: Mapping[str, np.ndarray], box: tuple[int, int, int], scores: Mapping[str, Mapping[str, float]],
-                 title: str, window: str):
-    """HR and every method's crop of one CT slice in a named reading window, with each method's mean PSNR."""
-    from ..sr.common import comparison_crops
+def reading_window(hr: np.ndarray, mask: np.ndarray | None = None) -> str:
+    """The CT reading window (a :data:`~ganbook.data.dicom.WINDOWS` name) for this slice's anatomy.
 
-    lo, hi = WINDOWS[window]
-    fig = comparison_crops({k: to_hu(out[k]) for k in ("HR", *METHODS)}, [box], vmin=lo, vmax=hi,
-                           scale_text={m: f"{scores[m]['psnr']:.2f} dB (mean)" for m in METHODS}, panel=2.0)
-    fig.suptitle(f"{title}, {window.replace('_', ' ')} window [{lo:g}, {hi:g}] HU\n{BANNER}", fontsize=8)
-    return fig
+    Lung where ≥ 10 % of the slice is aerated lung (−900 … −500 HU; counted over the whole slice, since a
+    body mask drawn by thresholding leaves the lungs out; air around the body reads −1000 … −900), else
+    brain where ≥ 50 % of the body lies in
+    0 … 80 HU (a head slice: the 400-HU soft-tissue window would show the brain as flat grey), else soft tissue.
+
+    Args:
+        hr: the HR slice in [0, 1] (the paper's [−1024, 1024] HU window).
+        mask: the body mask (None: everything).
+    """
+    hu = to_hu(hr)
+    if ((hu > -900) & (hu < -500)).mean() >= 0.10:
+        return "lung"
+    hu = hu[np.ones(hr.shape, bool) if mask is None else np.asarray(mask, bool)]
+    if hu.size and ((hu >= 0) & (hu <= 80)).mean() >= 0.5:
+        return "brain"
+    return "soft_tissue"
+
+
+def crops_figure(outputs, masks, ids, size: int = 96, *, seed: int = 0):
+    """One zoomed crop per held-out CT slice (rows) for HR and every method (columns), each row in the
+    reading window of its anatomy (:func:`reading_window`) and placed where that window shows the most
+    detail (:func:`~ganbook.sr.common.detail_box`); under each crop its own PSNR and SWD. Crops are ``size``
+    px, at most half the slice's side (shown at one panel size, so a small slice is zoomed more).
+
+    Returns:
+        (figure, [{"id", "window", "box", "scores": {method: {"psnr", "swd"}}}] per row).
+    """
+    from ..sr.common import comparison_crops, crop_scores
+
+    rows, boxes, windows, text, labels, info = [], [], [], [], [], []
+    for out, mask, name in zip(outputs, masks, ids):
+        window = reading_window(out["HR"], mask)
+        lo, hi = WINDOWS[window]
+        box = crop_box(out, mask, min(size, max(32, min(out["HR"].shape) // 2)))  # a 128² slice: 64 px
+        scores = crop_scores({m: out[m] for m in METHODS}, out["HR"], box, mask, seed=seed)
+        rows.append({k: to_hu(out[k]) for k in ("HR", *METHODS)})
+        boxes.append(box)
+        windows.append((lo, hi))
+        text.append({m: f"{scores[m]['psnr']:.2f} dB · SWD {scores[m]['swd']:.0f}" for m in METHODS})
+        labels.append(f"{name}\n{window.replace('_', ' ')} [{lo:g}, {hi:g}] HU")
+        info.append({"id": name, "window": window, "box": box, "scores": scores})
+    fig = comparison_crops(rows[0], boxes, rows=rows, windows=windows, cell_text=text, row_labels=labels,
+                           panel=2.0, title=f"Held-out CT, {size}-px crops; per crop: PSNR in the body, "
+                                            f"SWD ×10³ to HR\n{BANNER}")
+    return fig, info
 
 
 def perception_distortion_figure(scores: Mapping[str, Mapping[str, Mapping[str, float]]]):
-    """PSNR against ``hf_ratio`` per method, one panel per dataset (HR's ratio 1 dashed)."""
+    """PSNR against SWD (bootstrap 95 % CIs as bars, HR's floor dashed) per method, one panel per dataset."""
     import matplotlib.pyplot as plt
 
     from ..sr.common import perception_distortion_plot
 
-    fig, axes = plt.subplots(1, len(scores), figsize=(4 * len(scores), 3.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(scores), figsize=(4.2 * len(scores), 3.4), squeeze=False, layout="constrained")
     for ax, (ds, s) in zip(axes[0], scores.items()):
-        perception_distortion_plot(ax, {m: (s[m]["hf_ratio"], s[m]["psnr"]) for m in METHODS}, marked=("bicubic",),
-                                   xlabel="high-frequency energy ratio to HR", reference_x=1.0, title=ds.upper())
+        hr = s.get("HR", {})
+        floor = hr.get("swd_floor")
+        perception_distortion_plot(ax, {m: (s[m]["swd"], s[m]["psnr"]) for m in METHODS}, marked=("bicubic",),
+                                   x_ci={m: (s[m]["swd_ci_low"], s[m]["swd_ci_high"]) for m in METHODS},
+                                   floor=floor, xlabel="SWD to HR ×10³ (lower = more HR-like)",
+                                   title=ds.upper())
     return fig
 
 
-def crop_box(mask: np.ndarray, size: int) -> tuple[int, int, int]:
-    """A (row, col, size) square centred on the mask's centre of mass, kept inside the image."""
-    size = min(size, *mask.shape)
-    r, c = (int(v) for v in ndimage.center_of_mass(mask)) if mask.any() else (mask.shape[0] // 2, mask.shape[1] // 2)
-    r = int(np.clip(r - size // 2, 0, mask.shape[0] - size))
-    c = int(np.clip(c - size // 2, 0, mask.shape[1] - size))
-    return r, c, size
+def crop_box(out: Mapping[str, np.ndarray], mask: np.ndarray | None, size: int, hu: bool = True) -> tuple[int, int, int]:
+    """(row, col, size) of the square with the most HR detail in the slice's reading window (CT) or in [0, 1]."""
+    from ..sr.common import detail_box
+
+    if hu:
+        window = reading_window(out["HR"], mask)
+        return detail_box(to_hu(out["HR"]), None if window == "lung" else mask, size, WINDOWS[window])
+    return detail_box(out["HR"], mask, size, (0.0, 1.0))
 
 
 def hallucination_figure(out: Mapping[str, np.ndarray], box: tuple[int, int, int], hu: bool = True):
@@ -146,26 +191,29 @@ def hallucination_figure(out: Mapping[str, np.ndarray], box: tuple[int, int, int
     r, c, s = box
     cut = (slice(r, r + s), slice(c, c + s))
     lr_cut = (slice(r // 4, (r + s) // 4), slice(c // 4, (c + s) // 4))
-    fig, axes = plt.subplots(len(METHODS), 4, figsize=(8.4, 2.2 * len(METHODS)), squeeze=False)
-    win = WINDOWS["soft_tissue"] if hu else (0.0, 1.0)
+    fig, axes = plt.subplots(len(METHODS), 4, figsize=(8.4, 2.3 * len(METHODS) + 0.6), squeeze=False,
+                             layout="constrained")
+    window = reading_window(out["HR"]) if hu else None
+    win = WINDOWS[window] if hu else (0.0, 1.0)
     err_max = 0.05 * unit
     for i, m in enumerate(METHODS):
         sr = out[m]
         residual = (average_pool(sr, 4) - out["LR"])[lr_cut] * unit
         diff = (sr - out["RWMAN(P)"])[cut] * unit
-        panels = [(conv(sr)[cut], "gray", *win, f"{m}"), (np.abs(sr - out["HR"])[cut] * unit, "magma", 0, err_max, "|SR − HR|"),
+        label = f"{m} ({window.replace('_', ' ')} window)" if hu else m
+        panels = [(conv(sr)[cut], "gray", *win, label),
+                  (np.abs(sr - out["HR"])[cut] * unit, "magma", 0, err_max, "|SR − HR|"),
                   (residual, "RdBu_r", -err_max / 2, err_max / 2, "avgpool(SR) − LR"),
                   (diff, "RdBu_r", -err_max / 2, err_max / 2, "SR − RWMAN(P)")]
-        for ax, (img, cmap, lo, hi, title) in zip(axes[i], panels):
+        for j, (ax, (img, cmap, lo, hi, title)) in enumerate(zip(axes[i], panels)):
             im = ax.imshow(img, cmap=cmap, vmin=lo, vmax=hi)
             ax.set_title(title, fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
             if i == len(METHODS) - 1 and cmap != "gray":
-                fig.colorbar(im, ax=ax, orientation="horizontal", fraction=0.05, pad=0.04,
-                             label="HU" if hu else "[0, 1] units")
+                fig.colorbar(im, ax=axes[:, j], location="bottom",
+                             shrink=0.8, label="HU" if hu else "[0, 1] units")
     fig.suptitle(BANNER, color="#b00", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
@@ -210,6 +258,15 @@ def conclusion(scores: Mapping[str, Mapping[str, Mapping[str, float]]], study: L
         lines.append(f"{ds.upper()}: highest PSNR inside the body: {best} ({s[best]['psnr']:.2f} dB; bicubic "
                      f"{s['bicubic']['psnr']:.2f} dB, RWMAN(P) {s['RWMAN(P)']['psnr']:.2f} dB, MedSRGAN "
                      f"{s['MedSRGAN']['psnr']:.2f} dB).")
+        if all("swd" in s[m] for m in METHODS) and "swd_floor" in s.get("HR", {}):
+            near = min(METHODS, key=lambda m: s[m]["swd"])
+            ci = {m: (s[m]["swd_ci_low"], s[m]["swd_ci_high"]) for m in METHODS}
+            apart = all(ci[near][1] < ci[m][0] for m in METHODS if m != near)
+            lines.append(f"{ds.upper()}: SWD to HR (×10³, 95 % CI): "
+                         + ", ".join(f"{m} {s[m]['swd']:.0f} [{ci[m][0]:.0f}, {ci[m][1]:.0f}]" for m in METHODS)
+                         + f"; HR's floor {s['HR']['swd_floor']:.0f}. Closest to HR: {near}"
+                         + (", its interval clear of the others'." if apart else
+                            ", but its interval overlaps another method's: no clear winner on this measure."))
     sr = [m for m in study.scores if m != "HR"]
     mean_auc = {m: float(np.mean([study.scores[m][c]["auc"] for c in study.contrasts])) for m in study.scores}
     top = max(mean_auc[m] for m in sr)

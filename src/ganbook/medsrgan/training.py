@@ -82,7 +82,7 @@ def train(data: TrainingData, cfg: MedSRGANConfig, *, seed: int = 0, device="cpu
     features = (features if features is not None else content_features().model).to(device)
     fmt = torch.channels_last
     G = RWMAN(num_features=cfg.num_features, num_groups=cfg.num_groups, num_blocks=cfg.num_blocks, scale=4,
-              residual_interp=cfg.residual_interp)
+              residual_interp=cfg.residual_interp, upsample=cfg.upsample)
     D = PairwiseDiscriminator(num_features=cfg.d_features, scale=4)
     G, D = G.to(device, memory_format=fmt), D.to(device, memory_format=fmt)
     sampler = PairedPatchSampler(data.train, scale=4, lr_size=cfg.lr_patch, batch_size=cfg.batch_size,

@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
-    "conv_nd", "batch_norm_nd", "pixel_shuffle_nd", "PixelShuffleND", "interpolation_base", "linear_upsample",
+    "conv_nd", "batch_norm_nd", "pixel_shuffle_nd", "PixelShuffleND", "UPSAMPLERS", "icnr_", "Blur",
+    "upsample_stage", "interpolation_base", "linear_upsample",
     "count_parameters", "check_positive", "check_scale", "merge_config",
 ]
 
@@ -91,6 +92,101 @@ class PixelShuffleND(nn.Module):
         return f"factor={self.factor}, spatial_dims={self.spatial_dims}"
 
 
+# --- ×2 upsampling stages ---------------------------------------------------------------------------
+UPSAMPLERS = ("subpixel", "subpixel_blur", "nearest")
+
+
+def icnr_(weight: torch.Tensor, factor: int, spatial_dims: int) -> torch.Tensor:
+    """ICNR initialisation (Aitken et al. 2017) of the conv feeding a sub-pixel shuffle, in place.
+
+    A default-initialised conv gives each of the ``factor**d`` sub-pixel phases its own random filter,
+    so the shuffled output starts as a fixed checkerboard that short training never removes. ICNR draws
+    one filter per *output* channel and copies it to all its phases: at initialisation conv → shuffle
+    equals conv → nearest-neighbour upsampling, which has no grid.
+
+    Args:
+        weight: (C_out · factor**d, C_in, k, …) weight of the conv before :func:`pixel_shuffle_nd`.
+        factor: the shuffle's factor r.
+        spatial_dims: d.
+    """
+    block = factor ** spatial_dims
+    if weight.shape[0] % block:
+        raise ValueError(f"ICNR needs output channels divisible by {block}, got weight of shape {tuple(weight.shape)}")
+    base = torch.empty((weight.shape[0] // block, *weight.shape[1:]), dtype=weight.dtype, device=weight.device)
+    nn.init.kaiming_uniform_(base, a=5 ** 0.5)  # torch's default conv init, drawn once per output channel
+    with torch.no_grad():
+        # pixel_shuffle_nd puts channels c·r^d … c·r^d + r^d − 1 at the phases of output channel c
+        weight.copy_(base.repeat_interleave(block, dim=0))
+    return weight
+
+
+class Blur(nn.Module):
+    """Fixed [1, 2, 1] / 4 smoothing per channel and axis, edges replicated (no shift, no parameters).
+
+    After a sub-pixel shuffle it averages each pixel with its neighbours of other phases, so a residual
+    difference between the phases' filters (left after ICNR once training moves them apart) is damped
+    (Sugawara et al. 2019 make the same point with a zero-order hold).
+    """
+
+    def __init__(self, spatial_dims: int):
+        super().__init__()
+        if spatial_dims not in (1, 2, 3):
+            raise ValueError(f"spatial_dims must be 1, 2 or 3, got {spatial_dims!r}")
+        self.spatial_dims = spatial_dims
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        d = self.spatial_dims
+        k = torch.tensor([0.25, 0.5, 0.25], dtype=x.dtype, device=x.device)
+        conv = (F.conv1d, F.conv2d, F.conv3d)[d - 1]
+        c = x.shape[1]
+        for axis in range(d):  # separable: one 3-tap pass per spatial axis
+            pad = [0] * (2 * d)
+            pad[2 * (d - 1 - axis)] = pad[2 * (d - 1 - axis) + 1] = 1
+            taps = [3 if a == axis else 1 for a in range(d)]
+            x = conv(F.pad(x, pad, mode="replicate"), k.reshape(1, 1, *taps).expand(c, 1, *taps), groups=c)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"spatial_dims={self.spatial_dims}"
+
+
+class _NearestUp(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+def upsample_stage(spatial_dims: int, in_channels: int, conv_channels: int, mode: str) -> tuple[list[nn.Module], int]:
+    """One ×2 upsampling stage, as the modules to chain and the channels that come out.
+
+    Args:
+        spatial_dims: 2 or 3.
+        in_channels: channels coming in.
+        conv_channels: output channels of the stage's conv (before the shuffle, for sub-pixel).
+        mode: ``"subpixel"`` — conv → shuffle, the conv ICNR-initialised (Shi et al. 2016; Aitken et al. 2017);
+            ``"subpixel_blur"`` — the same followed by a fixed :class:`Blur`; ``"nearest"`` — nearest-neighbour
+            ×2 → conv (Odena et al. 2016: no phase-dependent filters at all).
+
+    Returns:
+        (modules, channels out): sub-pixel gives ``conv_channels / 2**d`` channels, nearest ``conv_channels``.
+    """
+    if mode not in UPSAMPLERS:
+        raise ValueError(f"upsample must be one of {UPSAMPLERS}, got {mode!r}")
+    if mode == "nearest":
+        return [_NearestUp(), conv_nd(spatial_dims, in_channels, conv_channels)], conv_channels
+    block = 2 ** spatial_dims
+    if conv_channels % block:
+        raise ValueError(f"a {spatial_dims}-D sub-pixel stage needs conv channels divisible by {block}, "
+                         f"got {conv_channels}")
+    conv = conv_nd(spatial_dims, in_channels, conv_channels)
+    icnr_(conv.weight, 2, spatial_dims)
+    with torch.no_grad():
+        conv.bias.copy_(conv.bias[::block].repeat_interleave(block))  # one bias per output channel, too
+    stage = [conv, PixelShuffleND(2, spatial_dims)]  # (N, c·2^d, S) → (N, c, 2S)
+    if mode == "subpixel_blur":
+        stage.append(Blur(spatial_dims))
+    return stage, conv_channels // block
+
+
 def interpolation_base(x: torch.Tensor, scale: int, spatial_dims: int, mode: str,
                        sample_offset: float | None = None) -> torch.Tensor:
     """Interpolated input that a residual model corrects.
@@ -102,16 +198,22 @@ def interpolation_base(x: torch.Tensor, scale: int, spatial_dims: int, mode: str
         x: LR batch (N, C, *spatial).
         scale: integer factor.
         spatial_dims: number of spatial axes.
-        mode: "bicubic" (torch's kernel, a = −0.75) or "linear" (bi-/trilinear).
+        mode: "bicubic" (torch's 2-D kernel, a = −0.75), "cubic" (separable Keys a = −0.5 in any
+            dimension, :func:`ganbook.data.degrade.upsample` — the tricubic baseline of the 3-D notebook) or
+            "linear" (bi-/trilinear).
         sample_offset: where each LR sample sits inside its ``scale``-wide block of HR pixels. None is
             the block centre (average pooling, antialiased bicubic, ``align_corners=False``); decimation
-            that keeps HR pixel ``i·s + s//2`` needs ``s // 2`` ("linear" only).
+            that keeps HR pixel ``i·s + s//2`` needs ``s // 2`` ("linear" and "cubic" only).
     """
     with torch.autocast(device_type=x.device.type, enabled=False):
         x = x.float()
+        if mode == "cubic":
+            from ..data.degrade import upsample
+
+            return upsample(x, scale, "bicubic", spatial_dims, sample_offset)
         if sample_offset is not None and sample_offset != (scale - 1) / 2:
             if mode != "linear":
-                raise ValueError(f"a sample_offset is only supported with linear interpolation, not {mode!r}")
+                raise ValueError(f"a sample_offset is only supported with linear or cubic interpolation, not {mode!r}")
             return linear_upsample(x, scale, spatial_dims, sample_offset)
         if mode == "linear":
             mode = {1: "linear", 2: "bilinear", 3: "trilinear"}[spatial_dims]

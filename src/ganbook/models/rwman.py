@@ -21,6 +21,9 @@ Our choices, stated where the paper is silent or where CPU budgets matter:
   paper's plain form.
 * ``noise_channel=True`` is MedSRGAN+: one N(0, 1) channel concatenated to the LR input.
 * ``scale`` 2 is allowed besides the paper's 4 (one ×2 stage instead of two).
+* ``upsample``: the paper's sub-pixel stages ("subpixel"), always ICNR-initialised so the untrained
+  upsampler has no checkerboard; "subpixel_blur" adds a fixed blur after each shuffle, "nearest" uses
+  nearest-neighbour ×2 + conv instead (:func:`~ganbook.models.layers.upsample_stage`).
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .layers import check_positive, check_scale, interpolation_base, merge_config
+from .layers import UPSAMPLERS, check_positive, check_scale, interpolation_base, merge_config, upsample_stage
 
 __all__ = ["RWMANConfig", "RWMAB", "ResidualGroup", "RWMAN"]
 
@@ -49,6 +52,7 @@ class RWMANConfig:
         noise_channel: MedSRGAN+ — concatenate one N(0, 1) channel to the input.
         residual_interp: predict a correction to the bicubic-interpolated input (our CPU-budget
             choice; False is the paper's plain form).
+        upsample: "subpixel" (the paper's, ICNR-initialised), "subpixel_blur" or "nearest".
     """
 
     in_channels: int = 1
@@ -59,8 +63,11 @@ class RWMANConfig:
     scale: int = 4
     noise_channel: bool = False
     residual_interp: bool = True
+    upsample: str = "subpixel"
 
     def __post_init__(self):
+        if self.upsample not in UPSAMPLERS:
+            raise ValueError(f"RWMANConfig.upsample must be one of {UPSAMPLERS}, got {self.upsample!r}")
         check_positive("RWMANConfig", in_channels=self.in_channels, out_channels=self.out_channels,
                        num_features=self.num_features, num_groups=self.num_groups, num_blocks=self.num_blocks)
         check_scale("RWMANConfig", self.scale, allowed=(2, 4))
@@ -135,7 +142,9 @@ class RWMAN(nn.Module):
         stages = []
         for _ in range(check_scale("RWMANConfig", cfg.scale, allowed=(2, 4))):
             # "the number of feature channels kept": C → 4C, then 4C at (H, W) → C at (2H, 2W)
-            stages += [nn.Conv2d(c, 4 * c, 3, padding=1), nn.PixelShuffle(2)]
+            # (nearest: C at (2H, 2W) → C)
+            stage, _ = upsample_stage(2, c, c if cfg.upsample == "nearest" else 4 * c, cfg.upsample)
+            stages += stage
         self.upsample = nn.Sequential(*stages)
         self.tail = nn.Conv2d(c, cfg.out_channels, 3, padding=1)
         if cfg.residual_interp:

@@ -10,25 +10,28 @@ with LeakyReLU slope 0.25 and, per ×2 stage, either
 
 * ``upsample="subpixel"`` (their default): conv to ``upsample_features`` (64) channels, then a
   sub-pixel shuffle (in 3-D 64 channels become 64/8 = 8 channels at twice the resolution;
-  :func:`~ganbook.models.layers.pixel_shuffle_nd` is our 3-D shuffle), or
+  :func:`~ganbook.models.layers.pixel_shuffle_nd` is our 3-D shuffle); the conv is ICNR-initialised
+  (ours: their code uses the default init, which starts the output as a checkerboard),
+* ``upsample="subpixel_blur"``: the same with a fixed [1, 2, 1] blur after the shuffle, or
 * ``upsample="nearest"``: nearest-neighbour ×2 then conv to ``upsample_features`` channels, which
   avoids sub-pixel checkerboards.
 
 Our choices: a LeakyReLU after each upsampling stage (as in SRGAN; the code we read is not explicit);
 no tanh at the output (intensities need not lie in [−1, 1]); and ``residual_interp=True`` (default)
 adds the linear (bilinear / trilinear) interpolation of the input and zero-initialises the last conv,
-so an untrained model equals trilinear interpolation and training learns the correction.
-``residual_interp=False`` is the paper's form.
+so an untrained model equals trilinear interpolation and training learns the correction
+(``residual_base="cubic"``: tricubic, Keys a = −0.5, whose own error has less of a fixed pattern on the
+LR grid to undo). ``residual_interp=False`` is the paper's form.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from .layers import PixelShuffleND, batch_norm_nd, check_positive, check_scale, conv_nd, interpolation_base, merge_config
+from .layers import (UPSAMPLERS, batch_norm_nd, check_positive, check_scale, conv_nd, interpolation_base,
+                     merge_config, upsample_stage)
 
 __all__ = ["SRResNetConfig", "ResidualBlock", "SRResNet"]
 
@@ -43,9 +46,10 @@ class SRResNetConfig:
         num_blocks: residual blocks (paper code default 6).
         scale: 2 or 4 (one or two ×2 stages).
         spatial_dims: 3 for volumes, 2 for slices.
-        upsample: "subpixel" or "nearest" (see module doc).
+        upsample: "subpixel", "subpixel_blur" or "nearest" (see module doc).
         upsample_features: channels of each upsampling conv (64 in the paper code).
         residual_interp: add the linearly interpolated input (our choice; see module doc).
+        residual_base: "linear" or "cubic", the interpolation that ``residual_interp`` adds.
         sample_offset: where each LR voxel sits inside its ``scale``-wide HR block, for the residual
             base. None: the block centre (average pooling, antialiased bicubic); ``scale // 2``
             for ``ganbook.data.degrade.blur_nearest``, which keeps HR voxel ``i·s + s//2`` — otherwise
@@ -62,6 +66,7 @@ class SRResNetConfig:
     upsample_features: int = 64
     residual_interp: bool = True
     sample_offset: float | None = None
+    residual_base: str = "linear"
 
     def __post_init__(self):
         check_positive("SRResNetConfig", in_channels=self.in_channels, out_channels=self.out_channels,
@@ -70,11 +75,13 @@ class SRResNetConfig:
         check_scale("SRResNetConfig", self.scale, allowed=(2, 4))
         if self.spatial_dims not in (2, 3):
             raise ValueError(f"SRResNetConfig.spatial_dims must be 2 or 3, got {self.spatial_dims!r}")
-        if self.upsample not in ("subpixel", "nearest"):
-            raise ValueError(f"SRResNetConfig.upsample must be 'subpixel' or 'nearest', got {self.upsample!r}")
-        if self.upsample == "subpixel" and self.upsample_features % 2 ** self.spatial_dims:
+        if self.upsample not in UPSAMPLERS:
+            raise ValueError(f"SRResNetConfig.upsample must be one of {UPSAMPLERS}, got {self.upsample!r}")
+        if self.upsample != "nearest" and self.upsample_features % 2 ** self.spatial_dims:
             raise ValueError(f"SRResNetConfig.upsample_features ({self.upsample_features}) must be divisible by "
                              f"{2 ** self.spatial_dims} for a {self.spatial_dims}-D sub-pixel shuffle")
+        if self.residual_base not in ("linear", "cubic"):
+            raise ValueError(f"SRResNetConfig.residual_base must be 'linear' or 'cubic', got {self.residual_base!r}")
         if self.sample_offset is not None and not 0 <= self.sample_offset <= self.scale - 1:
             raise ValueError(f"SRResNetConfig.sample_offset must lie in [0, scale - 1] = [0, {self.scale - 1}], "
                              f"got {self.sample_offset!r}")
@@ -104,11 +111,6 @@ class ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
-class _NearestUp(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.interpolate(x, scale_factor=2, mode="nearest")
-
-
 class SRResNet(nn.Module):
     """SRResNet for 2-D images or 3-D volumes; fully convolutional.
 
@@ -128,12 +130,8 @@ class SRResNet(nn.Module):
         stages: list[nn.Module] = []
         c = f
         for _ in range(check_scale("SRResNetConfig", cfg.scale, allowed=(2, 4))):
-            if cfg.upsample == "subpixel":
-                stages += [conv_nd(d, c, u), PixelShuffleND(2, d)]  # (N, u, S) → (N, u / 2^d, 2S)
-                c = u // 2 ** d
-            else:
-                stages += [_NearestUp(), conv_nd(d, c, u)]
-                c = u
+            stage, c = upsample_stage(d, c, u, cfg.upsample)  # (N, c, S) → (N, u or u / 2^d, 2S)
+            stages += stage
             stages.append(nn.LeakyReLU(SLOPE, inplace=True))
         self.upsample = nn.Sequential(*stages)
         self.tail = conv_nd(d, c, cfg.out_channels)
@@ -151,5 +149,5 @@ class SRResNet(nn.Module):
         feat = feat + self.body_tail(self.body(feat))  # long skip
         out = self.tail(self.upsample(feat))
         if cfg.residual_interp:
-            out = interpolation_base(lr, cfg.scale, cfg.spatial_dims, "linear", cfg.sample_offset) + out.float()
+            out = interpolation_base(lr, cfg.scale, cfg.spatial_dims, cfg.residual_base, cfg.sample_offset) + out.float()
         return out

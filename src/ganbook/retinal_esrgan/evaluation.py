@@ -12,8 +12,9 @@ import numpy as np
 import torch
 
 from ..data.degrade import crop_to_multiple
-from ..metrics import gradient_magnitude_ratio, psnr, ssim, vessel_correlation
+from ..metrics import gradient_magnitude_ratio, periodic_artifact_rms, psnr, ssim, vessel_correlation
 from ..models import RRDBNet
+from ..sr.common import swd_scores
 from ..sr.tiling import tiled_apply
 from .config import RetinalESRGANConfig
 from .data import FundusImage, bicubic, degrade
@@ -93,18 +94,23 @@ def microaneurysm_contrast(image: np.ndarray, blobs: np.ndarray) -> float:
 
 
 def image_scores(hr: np.ndarray, sr: np.ndarray, mask: np.ndarray, *,
-                 blobs: np.ndarray | None = None) -> dict[str, float]:
+                 blobs: np.ndarray | None = None, scale: int = 4) -> dict[str, float]:
     """Metrics of one SR image against its HR reference inside the FOV ``mask``.
 
     psnr / ssim: RGB (or grey) in [0, 1]; vessel_corr: Frangi response correlation on the green
-    channel; grad_ratio: mean gradient magnitude SR / HR on the green channel (sharpness, the
-    perception axis); ma_contrast_ratio: microaneurysm contrast SR / HR when ``blobs`` are given.
+    channel; grad_ratio: mean gradient magnitude SR / HR on the green channel (sharpness, a secondary
+    column: noise raises it too); periodic_artifact_rms: RMS over channels of the fixed ``scale``-periodic
+    pattern in SR − HR (an upsampler's grid); ma_contrast_ratio: microaneurysm contrast SR / HR when
+    ``blobs`` are given.
     """
     full = np.broadcast_to(mask, hr.shape)
+    channels = [(hr, sr)] if hr.ndim == 2 else list(zip(hr, sr))
     out = {"psnr": psnr(hr, sr, 1.0, full),
            "ssim": ssim(hr, sr, 1.0, mask, channel_axis=0 if hr.ndim == 3 else None),
            "vessel_corr": vessel_correlation(_green(hr), _green(sr), mask),
-           "grad_ratio": gradient_magnitude_ratio(_green(sr), _green(hr), mask)}
+           "grad_ratio": gradient_magnitude_ratio(_green(sr), _green(hr), mask),
+           "periodic_artifact_rms": float(np.sqrt(np.mean([periodic_artifact_rms(s_, h_, scale, mask) ** 2
+                                                           for h_, s_ in channels])))}
     if blobs is not None and len(blobs):
         out["ma_contrast_ratio"] = microaneurysm_contrast(sr, blobs) / microaneurysm_contrast(hr, blobs)
     return out
@@ -147,17 +153,25 @@ def evaluate(images: Sequence[FundusImage], models: Mapping[str, RRDBNet], cfg: 
 
     Returns:
         Methods in the order bicubic, then ``models``; metrics as :func:`image_scores` (the microaneurysm
-        contrast only where microaneurysms are found), NaN-ignoring means.
+        contrast only where microaneurysms are found), NaN-ignoring means, plus ``swd`` (+ CI) over the
+        dataset's FOV patches (:func:`ganbook.sr.common.swd_scores`, RGB); then "HR" with SWD's floor.
     """
     sums: dict[str, dict[str, list[float]]] = {}
     if outputs is not None and len(outputs) != len(images):
         raise ValueError(f"evaluate: {len(outputs)} outputs for {len(images)} images")
+    kept = []
     for i, item in enumerate(images):
         pred = outputs[i] if outputs is not None else predictions(item, models, cfg, device=device)
+        kept.append(pred)
         for method, sr in pred.sr.items():
-            for metric, value in image_scores(pred.hr, sr, pred.mask, blobs=pred.blobs).items():
+            for metric, value in image_scores(pred.hr, sr, pred.mask, blobs=pred.blobs, scale=cfg.scale).items():
                 sums.setdefault(method, {}).setdefault(metric, []).append(value)
-    return {m: {k: float(np.nanmean(v)) for k, v in mets.items()} for m, mets in sums.items()}
+    result = {m: {k: float(np.nanmean(v)) for k, v in mets.items()} for m, mets in sums.items()}
+    realism, floor = swd_scores({m: [p.sr[m] for p in kept] for m in result}, [p.hr for p in kept],
+                                [p.mask for p in kept])
+    for m in result:
+        result[m].update(realism[m])
+    return {**result, "HR": floor}
 
 
 def vessel_box(hr: np.ndarray, mask: np.ndarray, size: int) -> tuple[int, int]:

@@ -55,37 +55,48 @@ def gan_stage_losses(trained: TrainedESRGAN):
 
 
 def perception_distortion(scores: Mapping[str, Mapping[str, Mapping[str, float]]], alphas: Sequence[float]):
-    """PSNR against sharpness (gradient ratio) per dataset: bicubic, and the α sweep joined by a line.
+    """PSNR against SWD to HR per dataset (bootstrap 95 % CIs as bars, HR's floor dashed): bicubic, and the α
+    sweep joined by a line.
 
     Args:
-        scores: dataset -> :func:`evaluate`'s ``{method: {metric: value}}``.
+        scores: dataset -> :func:`evaluate`'s ``{method: {metric: value}}`` (with "HR": the SWD floor).
         alphas: the interpolation weights between RRDB(P) and ESRGAN.
     """
     import matplotlib.pyplot as plt
 
     curve = sweep(alphas)
-    fig, axes = plt.subplots(1, len(scores), figsize=(5 * len(scores), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(scores), figsize=(5 * len(scores), 3.4), squeeze=False, layout="constrained")
     for ax, (dataset, methods) in zip(axes[0], scores.items()):
-        pts = {m: (methods[m]["grad_ratio"], methods[m]["psnr"]) for m in ["bicubic"] + curve}
-        perception_distortion_plot(ax, pts, marked=("bicubic", "RRDB(P)"), curve=curve,
-                                   xlabel="sharpness: gradient ratio SR / HR (green channel)",
-                                   reference_x=1.0, title=f"{dataset}: perception-distortion over alpha")
+        shown = [m for m in methods if m != "HR"]
+        hr = methods.get("HR", {})
+        perception_distortion_plot(ax, {m: (methods[m]["swd"], methods[m]["psnr"]) for m in shown},
+                                   marked=("bicubic", "RRDB(P)"), curve=curve,
+                                   x_ci={m: (methods[m]["swd_ci_low"], methods[m]["swd_ci_high"]) for m in shown},
+                                   floor=hr.get("swd_floor"),
+                                   xlabel="SWD to HR ×10³ (lower = more HR-like)",
+                                   title=f"{dataset}: perception-distortion over alpha")
     return fig
 
 
 def vessel_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], alphas: Sequence[float],
-                 box: tuple[int, int, int]):
-    """HR, bicubic and the α sweep in one ``(row, col, size)`` window, each titled with its PSNR.
+                 box: tuple[int, int, int], *, seed: int = 0):
+    """HR, bicubic and the α sweep in one ``(row, col, size)`` window; under each crop its own PSNR and SWD.
 
     Args:
         pred: :func:`predictions` of the held-out photo.
-        scores: that dataset's ``{method: {metric: value}}``.
+        scores: that dataset's ``{method: {metric: value}}`` (titles: the image's mean PSNR).
         alphas: the interpolation weights.
         box: the window (e.g. at :func:`vessel_box`).
+        seed: SWD's patches and directions.
     """
+    from ..sr.common import crop_scores
+
     shown = ["bicubic", *sweep(alphas)]
+    local = crop_scores({m: pred.sr[m] for m in shown}, pred.hr, box, pred.mask, seed=seed)
     return comparison_crops({"HR": pred.hr, **{m: pred.sr[m] for m in shown}}, [box],
-                            scale_text={m: f"{scores[m]['psnr']:.2f} dB" for m in shown})
+                            scale_text={m: f"{scores[m]['psnr']:.2f} dB (image)" for m in shown},
+                            cell_text=[{m: f"{local[m]['psnr']:.2f} dB · SWD {local[m]['swd']:.0f}" for m in shown}],
+                            title="Held-out fundus, vessel-rich window; under each crop: its own PSNR and SWD ×10³")
 
 
 def microaneurysm_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], alphas: Sequence[float],
