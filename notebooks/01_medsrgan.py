@@ -229,10 +229,14 @@ plt.show()
 #
 # Two further columns. **`swd`**: the sliced Wasserstein distance (×10³) between Laplacian-pyramid patches
 # of the output and of HR inside the body (ProGAN's realism measure; no pretrained network), over all
-# held-out slices, with a bootstrap 95 % CI (`swd_ci_low`, `swd_ci_high`); the row **HR** holds its floor
-# (`swd_floor`: two disjoint halves of HR's own patches) — a method at the floor cannot be told from HR on
-# this measure. **`periodic_artifact_rms`**: the RMS of the fixed 4×4 pattern that SR − HR repeats on the LR
+# held-out slices, with a bootstrap 95 % CI (`swd_ci_low`, `swd_ci_high`); lower is more HR-like.
+# **`periodic_artifact_rms`**: the RMS of the fixed 4×4 pattern that SR − HR repeats on the LR
 # grid (an upsampler's checkerboard), on the [0, 1] scale (× 2048 for HU); interpolation sets its level.
+#
+# **What the HR row means.** `swd_floor` is the SWD between two disjoint halves of HR's own patches — how far
+# apart two *different* samples of the same anatomy already are. Methods are scored at the *same* positions
+# as HR (paired), so a good method can lie well below it: the floor is a yardstick for "how big is this
+# distance", not a limit no method can pass.
 
 # %%
 scores = {"ct": ct_scores, "mr": mr_scores}
@@ -273,6 +277,10 @@ plt.show()
 # **The upsampler's grid in the spectrum.** The radially averaged power spectrum of each output (left) and of
 # its error SR − HR (right) on the head slice: a fixed 4-px pattern would stand out as spikes at 1/4 and 1/2
 # cycles/pixel (dotted) above bicubic's smooth curve; over-smoothing shows as a drop at high frequencies.
+# Bicubic's image spectrum has deep notches (4×4 pooling and cubic interpolation both null certain
+# frequencies); the networks fill them. Where their *error* rises above bicubic's between 1/4 and 1/2 it does
+# so as a broad band, not as spikes: detail they add that does not match HR (compare the skull edge in the
+# brain crop), not a fixed grid — the periodic column in the table measures the grid directly.
 
 # %%
 fig = spectrum_figure({m: ct_out[0][m] for m in medsrgan.METHODS}, ct_out[0]["HR"], 4,
@@ -285,11 +293,11 @@ plt.show()
 # Blau & Michaeli (2018) proved that no estimator can be both minimal-distortion (PSNR) and perfectly
 # natural: the MSE-optimal output is the *conditional mean* of all HR images consistent with the input,
 # and a mean of plausible images is blurrier than any one of them. We plot PSNR against **SWD** to HR
-# (bars: bootstrap 95 % CIs; dashed: HR's own floor). SWD compares the *distribution* of local patches at
-# three scales, so blur (patches too flat) and invented texture or a grid (patches unlike HR's) both move a
-# method away from the floor, while an energy ratio such as `hf_ratio` rewards noise and grids (it stays in
+# (bars: bootstrap 95 % CIs; dashed: the HR floor, see §4). SWD compares the *distribution* of local patches
+# at three scales, so blur (patches too flat) and invented texture or a grid (patches unlike HR's) both move a
+# method right, while an energy ratio such as `hf_ratio` rewards noise and grids (it stays in
 # the table as a secondary column). It needs no pretrained network (NIQE/LPIPS weights are not available
-# offline). A GAN should move left (toward the floor) at some cost in PSNR; where the bars overlap, this
+# offline). A GAN should move left at some cost in PSNR; where the bars overlap, this
 # run cannot tell the methods apart. It still cannot tell *true* from *invented* detail, which is why it is
 # read together with PSNR and the lesion study.
 
@@ -368,7 +376,7 @@ print("saved:", ", ".join(path.name for path in saved))
 # The numbers below are computed from this run's measurements (they change with the profile; the
 # `demo` values are in `reports/metrics/01_medsrgan.json`). How to read them: RWMAN(P) is trained to
 # minimise pixel error, so at the paper's scale it should lead on PSNR, and MedSRGAN should trade a
-# little PSNR for realism (its SWD moves toward HR's floor). At `demo` that need not show: MedSRGAN
+# little PSNR for realism (a lower SWD). At `demo` that need not show: MedSRGAN
 # starts from RWMAN(P) and, with the pixel fallback for VGG, its extra steps are mostly more MSE
 # training with a small adversarial term, so it can end level with or *above* RWMAN(P) on PSNR and SWD.
 # That is training length, not the GAN; the comparison is confounded at this scale. The lesion study asks the clinical question directly — a GAN that

@@ -118,6 +118,9 @@ print(f"generator  {cfg.num_features=} {cfg.num_blocks=}: {count_parameters(G_sh
       f"(paper size nf64 nb23: {count_parameters(retinal_esrgan.build_generator(paper_cfg)):,})")
 D_shape = VGGStyleDiscriminator(num_features=cfg.d_features, patch_size=cfg.lr_patch * cfg.scale)
 print(f"discriminator for {cfg.lr_patch * cfg.scale}² patches: {count_parameters(D_shape):,} parameters")
+print(f"at paper size: ESRGAN's RRDBNet {count_parameters(retinal_esrgan.build_generator(paper_cfg)) / 1e6:.1f} M "
+      f"(Wang et al.: 16.7 M); SRGAN's SRResNet "
+      f"{count_parameters(retinal_esrgan.build_generator(paper_cfg, 'srgan')) / 1e6:.2f} M (Ledig et al.: about 1.5 M)")
 
 # %% [markdown]
 # ## 3 · Stage 1 — PSNR-oriented training → "RRDB(P)"
@@ -170,6 +173,30 @@ run.save_figure(fig, "stage2_losses")
 plt.show()
 
 # %% [markdown]
+# ## 4b · The comparison the survey makes: SRGAN
+#
+# The survey says Retinal-ESRGAN beats **SRGAN** (Ledig et al., CVPR 2017) and ESRGAN. SRGAN is the first
+# GAN for photo-realistic SR: its generator **SRResNet** — 16 residual blocks (conv–BN–PReLU–conv–BN) of
+# 64 channels, 9×9 convs at both ends, two ×2 sub-pixel stages — is trained with pixel MSE, then continued
+# against a VGG-style discriminator with $l^{SR} = l_\text{VGG54} + 10^{-3}\,l_\text{Gen}$: the MSE of
+# VGG-19 φ5,4 features *after* ReLU (scaled by 1/12.75) plus the standard non-saturating
+# $-\log D(G(\mathrm{LR}))$. Without the VGG weights the content term is pixel MSE — the paper's own
+# **SRGAN-MSE** variant. We train it here on the same patches, with the same step counts and learning rates
+# as ESRGAN's two stages and the same discriminator class (ESRGAN's VGG-style D, whose head differs a little
+# from SRGAN's: BasicSR's 100-unit dense layer against SRGAN's 1024), so the rows below compare the two
+# recipes on equal terms. `demo` shrinks SRResNet to 32 channels × 8 blocks, adds our
+# bicubic skip (as for the RRDB) and a fixed blur after each ICNR-initialised sub-pixel stage (against the
+# checkerboard, see notebook 01); `paper` uses SRGAN's generator exactly.
+
+# %%
+srgan = retinal_esrgan.train_psnr(sample, cfg, seed=seed, device=run.device, checkpoint_dir=run.checkpoint_dir,
+                                  family="srgan")
+srgan = retinal_esrgan.train_gan(srgan, sample, cfg, backbone.model, seed=seed, device=run.device,
+                                 checkpoint_dir=run.checkpoint_dir)
+print(f"SRResNet {cfg.srgan_features} x {cfg.srgan_blocks}: "
+      f"{count_parameters(srgan.psnr_model):,} parameters; both stages {srgan.seconds:.0f} s")
+
+# %% [markdown]
 # ## 5 · Network interpolation
 #
 # GAN training buys sharpness with artefacts and PSNR. ESRGAN's remedy needs no retraining: blend the
@@ -179,6 +206,7 @@ plt.show()
 
 # %%
 models = retinal_esrgan.generators(trained, cfg.alphas)  # RRDB(P), ESRGAN, then one per alpha
+models.update(retinal_esrgan.generators(srgan))  # SRResNet, SRGAN
 test_sets = retinal_esrgan.by_dataset(held_out)  # the photo's lower band, the microaneurysm crop
 outputs = {dataset: [retinal_esrgan.predictions(image, models, cfg, device=run.device) for image in images]
            for dataset, images in test_sets.items()}  # kept for the crop figures below
@@ -196,16 +224,18 @@ print(run.table("fundus_sr_x4", digits=3))
 # of the detected microaneurysms against their surroundings, SR / HR (1 = lesions as conspicuous as in the
 # original). `swd` (with its bootstrap 95 % CI): the sliced Wasserstein distance ×10³ between RGB
 # Laplacian-pyramid patches of SR and HR in the field of view — the realism measure; the row **HR** holds
-# its floor (`swd_floor`, two disjoint halves of HR's own patches). `periodic_artifact_rms`: the RMS of the
+# `swd_floor`, the SWD between two disjoint halves of HR's own patches: how far apart two *different* samples
+# of the same image already are. Methods are scored at HR's own positions (paired), so they can lie below it —
+# it is a yardstick, not a limit. `periodic_artifact_rms`: the RMS of the
 # fixed 4×4 pattern SR − HR repeats on the LR grid (an upsampler's checkerboard; RRDBNet upsamples by
 # nearest neighbour + conv, which avoids sub-pixel grids).
 #
 # ## 6 · The perception–distortion trade-off
 #
 # Blau & Michaeli (2018) proved that distortion (PSNR) and perceptual quality cannot both be optimal.
-# Sweeping α traces the trade-off curve. On the x-axis, **SWD to HR** (bars: bootstrap 95 % CIs; dashed: HR's
-# own floor): it compares the distribution of local patches at three scales, so blur and invented texture
-# both move a method right, away from the floor — unlike an energy ratio such as `grad_ratio`, which noise
+# Sweeping α traces the trade-off curve. On the x-axis, **SWD to HR** (bars: bootstrap 95 % CIs; dashed: the
+# HR floor): it compares the distribution of local patches at three scales, so blur and invented texture
+# both move a method right — unlike an energy ratio such as `grad_ratio`, which noise
 # raises toward HR's. It needs no pretrained network (no-reference naturalness scores need weights that are
 # unavailable offline). Where the bars overlap, this run cannot tell the methods apart on realism.
 
@@ -237,11 +267,13 @@ print(f"microaneurysms detected in the HR crop: {len(lesions.blobs)}")
 # %% [markdown]
 # **The upsampler's grid in the spectrum.** Radially averaged power spectra of the held-out band's green
 # channel (left) and of each error SR − HR (right): a fixed 4-px pattern would show as spikes at 1/4 and 1/2
-# cycles/pixel (dotted) above bicubic's curve. RRDBNet upsamples by nearest neighbour + conv, so none is
-# expected; an adversarial stage can still add texture at those frequencies.
+# cycles/pixel (dotted) above bicubic's curve. RRDBNet upsamples by nearest neighbour + conv and our
+# SRResNet by blurred ICNR sub-pixel stages, so none is expected; an adversarial stage can still add texture
+# at those frequencies.
 
 # %%
-fig = spectrum_figure({m: photo.sr[m][1] for m in ("bicubic", "RRDB(P)", "ESRGAN")}, photo.hr[1], cfg.scale,
+fig = spectrum_figure({m: photo.sr[m][1] for m in ("bicubic", "RRDB(P)", "ESRGAN", "SRResNet", "SRGAN")},
+                      photo.hr[1], cfg.scale,
                       title="held-out photo, green channel: radially averaged power spectra")
 run.save_figure(fig, "spectrum_fundus")
 plt.show()

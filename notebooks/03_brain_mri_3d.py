@@ -136,8 +136,10 @@ plt.show()
 # noise and artefacts raise it too. The realism measure is **`swd`**, the sliced Wasserstein distance ×10³
 # between Laplacian-pyramid patches of the output and of the ground truth inside the brain (ProGAN's
 # measure, no pretrained weights; with its bootstrap 95 % CI). Our 3-D choice: each descriptor is the three
-# orthogonal 7×7 planes through a voxel, so every anatomical plane counts. Two disjoint halves of the
-# ground truth's own patches give the **floor** — a method at the floor cannot be told from the truth.
+# orthogonal 7×7 planes through a voxel, so every anatomical plane counts. The row **HR** holds `swd_floor`,
+# the SWD between two disjoint halves of the truth's own patches — how far apart two *different* samples of
+# one brain already are; methods are scored at the truth's own positions (paired) and can lie below it: a
+# yardstick, not a limit.
 # `periodic_artifact_rms` is the RMS of the fixed 2×2×2 pattern that SR − HR repeats on the LR grid (a
 # sub-pixel upsampler's checkerboard; interpolation sets the level), in units of the data range.
 

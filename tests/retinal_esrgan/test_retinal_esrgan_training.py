@@ -106,3 +106,40 @@ def test_training_pool_is_the_upper_band_plus_phantoms_and_tests_never_overlap_i
     assert "rows 0:336" in pool[0].name and "rows 368:704" in held[0].name
     assert held[-1].name.startswith("microaneurysms") and held[-1].image.ndim == 2
     assert all(p.image.min() >= 0 and p.image.max() <= 1 for p in pool + held)
+
+
+def test_the_srgan_family_trains_srresnet_with_mse_then_srgan_with_its_own_losses(phantom_pool):
+    sample = retinal_esrgan.make_sampler(phantom_pool, TINY)
+    stage1 = retinal_esrgan.train_psnr(sample, TINY, seed=0, family="srgan")
+    before = {k: v.clone() for k, v in stage1.psnr_model.state_dict().items()}
+    trained = retinal_esrgan.train_gan(stage1, sample, TINY, IdentityFeatures(), seed=0)
+    g = trained.gan_model
+    assert trained.family == "srgan" and type(g).__name__ == "SRResNet"
+    assert g.config.activation == "prelu" and g.config.outer_kernel == 9 and not g.config.head_norm
+    assert {"loss_d", "adv", "content"} <= set(trained.gan_history) and "percep" not in trained.gan_history
+    assert _finite(trained.psnr_history) and _finite(trained.gan_history)
+    assert all(torch.equal(before[k], v) for k, v in trained.psnr_model.state_dict().items())
+    assert any(not torch.equal(before[k], v) for k, v in g.state_dict().items())
+    assert list(retinal_esrgan.generators(trained)) == ["SRResNet", "SRGAN"]
+    with pytest.raises(ValueError, match="family must be one of"):
+        retinal_esrgan.build_generator(TINY, "edsr")
+
+
+def test_srgan_generator_at_paper_size_has_the_published_size():
+    from ganbook.models import count_parameters
+
+    g = retinal_esrgan.build_generator(retinal_esrgan.PROFILES["paper"], "srgan")
+    assert not g.config.residual_interp and g.config.upsample == "subpixel"
+    assert 1.5e6 <= count_parameters(g) <= 1.6e6  # Ledig et al.: about 1.5 M (ours: 1,548,547)
+
+
+def test_srgan_loss_is_mse_plus_a_thousandth_of_the_bce_with_the_pixel_fallback():
+    from ganbook.losses import SRGAN, srgan_discriminator_loss, srgan_generator_loss
+
+    torch.manual_seed(0)
+    sr, hr, logit = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8), torch.randn(2, 1)
+    total, logs = srgan_generator_loss(SRGAN, IdentityFeatures(), sr, hr, logit)
+    expected = torch.mean((sr - hr) ** 2) + 1e-3 * torch.nn.functional.softplus(-logit).mean()
+    assert torch.allclose(total, expected) and logs["adv"] == pytest.approx(float(torch.nn.functional.softplus(-logit).mean()))
+    d = srgan_discriminator_loss(torch.tensor([[20.0]]), torch.tensor([[-20.0]]))
+    assert float(d) < 1e-6  # D sure and right: no loss

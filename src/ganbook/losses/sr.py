@@ -149,6 +149,44 @@ def esrgan_generator_loss(weights: ESRGANWeights, features: FeatureFn, sr: torch
     return total, {"percep": float(percep.detach()), "adv": float(adv.detach()), "l1": float(l1.detach())}
 
 
+# --------------------------------------------------------------------------- SRGAN
+@dataclass(frozen=True)
+class SRGANWeights:
+    """SRGAN's l_SR = l_content + adversarial·l_Gen (Ledig et al. 2017, Eq. 3: 1e-3), with the VGG content loss
+    on φ5,4 (after its ReLU) of features scaled by ``vgg_scale`` (1/12.75, "comparable to the MSE loss")."""
+
+    adversarial: float = 1e-3
+    vgg_scale: float = 1 / 12.75
+
+
+SRGAN = SRGANWeights()
+
+
+def srgan_discriminator_loss(real_logit: torch.Tensor, fake_logit: torch.Tensor) -> torch.Tensor:
+    """SRGAN's D: binary cross-entropy, −log D(HR) − log(1 − D(SR)), on logits."""
+    return discriminator_loss("nonsaturating", real_logit.float(), fake_logit.float())
+
+
+def srgan_generator_loss(weights: SRGANWeights, features: FeatureFn, sr: torch.Tensor, hr: torch.Tensor,
+                         fake_logit: torch.Tensor, layer: str = "conv5_4") -> tuple[torch.Tensor, dict[str, float]]:
+    """SRGAN's generator loss and its terms: content + 1e-3·(−log D(SR)).
+
+    Content is **SRGAN-VGG54** — MSE between ReLU(φ5,4) of SR and HR, both scaled by ``weights.vgg_scale`` — when
+    ``features`` is a real VGG-19, and **SRGAN-MSE** (pixel MSE; the paper's own variant of that name) with the
+    pixel fallback (:class:`~ganbook.models.vgg.IdentityFeatures`).
+    """
+    from ..models.vgg import IdentityFeatures
+
+    if isinstance(features, IdentityFeatures):
+        content = F.mse_loss(sr.float(), hr.float())
+    else:
+        f_sr, f_hr = features(sr.float())[layer], features(hr.float())[layer].detach()
+        content = F.mse_loss(F.relu(f_sr) * weights.vgg_scale, F.relu(f_hr) * weights.vgg_scale)
+    adv = generator_loss("nonsaturating", fake_logit.float())
+    total = content + weights.adversarial * adv
+    return total, {"content": float(content.detach()), "adv": float(adv.detach())}
+
+
 # --------------------------------------------------------------------------- Sánchez & Vilaplana
 @dataclass(frozen=True)
 class SVWeights:

@@ -264,7 +264,7 @@ def conclusion(scores: Mapping[str, Mapping[str, Mapping[str, float]]], study: L
             apart = all(ci[near][1] < ci[m][0] for m in METHODS if m != near)
             lines.append(f"{ds.upper()}: SWD to HR (×10³, 95 % CI): "
                          + ", ".join(f"{m} {s[m]['swd']:.0f} [{ci[m][0]:.0f}, {ci[m][1]:.0f}]" for m in METHODS)
-                         + f"; HR's floor {s['HR']['swd_floor']:.0f}. Closest to HR: {near}"
+                         + f"; two halves of HR itself {s['HR']['swd_floor']:.0f}. Closest to HR: {near}"
                          + (", its interval clear of the others'." if apart else
                             ", but its interval overlaps another method's: no clear winner on this measure."))
     sr = [m for m in study.scores if m != "HR"]

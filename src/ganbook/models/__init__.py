@@ -19,7 +19,7 @@ from .ls_discriminator import LSDiscriminator, LSDiscriminatorConfig
 from .pairwise_discriminator import PairwiseDiscriminator, PairwiseDiscriminatorConfig
 from .rrdbnet import RRDBNet, RRDBNetConfig, interpolate_networks
 from .rwman import RWMAN, RWMANConfig
-from .srresnet import SRResNet, SRResNetConfig
+from .srresnet import SRResNet, SRResNetConfig, srgan_config
 from .vgg import VGG19Features, perceptual_backbone
 from .vgg_discriminator import VGGDiscriminatorConfig, VGGStyleDiscriminator
 
@@ -27,7 +27,7 @@ __all__ = [
     "MODELS", "build_model", "count_parameters", "pixel_shuffle_nd",
     "RWMAN", "RWMANConfig", "PairwiseDiscriminator", "PairwiseDiscriminatorConfig",
     "RRDBNet", "RRDBNetConfig", "interpolate_networks", "VGGStyleDiscriminator", "VGGDiscriminatorConfig",
-    "SRResNet", "SRResNetConfig", "LSDiscriminator", "LSDiscriminatorConfig",
+    "SRResNet", "SRResNetConfig", "srgan_config", "LSDiscriminator", "LSDiscriminatorConfig",
     "VGG19Features", "perceptual_backbone",
 ]
 

@@ -22,6 +22,10 @@ adds the linear (bilinear / trilinear) interpolation of the input and zero-initi
 so an untrained model equals trilinear interpolation and training learns the correction
 (``residual_base="cubic"``: tricubic, Keys a = −0.5, whose own error has less of a fixed pattern on the
 LR grid to undo). ``residual_interp=False`` is the paper's form.
+
+The same class builds **SRGAN's generator** (Ledig et al., CVPR 2017) — :func:`srgan_config`: 2-D, ×4,
+16 blocks × 64 channels, 9×9 first and last convs, no batch norm after the first conv, PReLU
+activations, sub-pixel stages of 256 channels (1.55 M parameters; the paper: about 1.5 M).
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ from torch import nn
 from .layers import (UPSAMPLERS, batch_norm_nd, check_positive, check_scale, conv_nd, interpolation_base,
                      merge_config, upsample_stage)
 
-__all__ = ["SRResNetConfig", "ResidualBlock", "SRResNet"]
+__all__ = ["SRResNetConfig", "ResidualBlock", "SRResNet", "srgan_config"]
 
 SLOPE = 0.25  # LeakyReLU slope of Sánchez & Vilaplana's generator
 
@@ -49,7 +53,11 @@ class SRResNetConfig:
         upsample: "subpixel", "subpixel_blur" or "nearest" (see module doc).
         upsample_features: channels of each upsampling conv (64 in the paper code).
         residual_interp: add the linearly interpolated input (our choice; see module doc).
-        residual_base: "linear" or "cubic", the interpolation that ``residual_interp`` adds.
+        residual_base: "linear", "cubic" (separable Keys a = −0.5, any offset) or "bicubic" (torch's 2-D kernel,
+            block-centred samples), the interpolation that ``residual_interp`` adds.
+        activation: "lrelu" (LeakyReLU 0.25, Sánchez & Vilaplana) or "prelu" (per-channel PReLU, SRGAN).
+        outer_kernel: kernel of the first and last conv (3; SRGAN: 9).
+        head_norm: batch norm after the first conv (Sánchez & Vilaplana; SRGAN has none).
         sample_offset: where each LR voxel sits inside its ``scale``-wide HR block, for the residual
             base. None: the block centre (average pooling, antialiased bicubic); ``scale // 2``
             for ``ganbook.data.degrade.blur_nearest``, which keeps HR voxel ``i·s + s//2`` — otherwise
@@ -67,6 +75,9 @@ class SRResNetConfig:
     residual_interp: bool = True
     sample_offset: float | None = None
     residual_base: str = "linear"
+    activation: str = "lrelu"
+    outer_kernel: int = 3
+    head_norm: bool = True
 
     def __post_init__(self):
         check_positive("SRResNetConfig", in_channels=self.in_channels, out_channels=self.out_channels,
@@ -80,8 +91,13 @@ class SRResNetConfig:
         if self.upsample != "nearest" and self.upsample_features % 2 ** self.spatial_dims:
             raise ValueError(f"SRResNetConfig.upsample_features ({self.upsample_features}) must be divisible by "
                              f"{2 ** self.spatial_dims} for a {self.spatial_dims}-D sub-pixel shuffle")
-        if self.residual_base not in ("linear", "cubic"):
-            raise ValueError(f"SRResNetConfig.residual_base must be 'linear' or 'cubic', got {self.residual_base!r}")
+        if self.residual_base not in ("linear", "cubic", "bicubic"):
+            raise ValueError("SRResNetConfig.residual_base must be 'linear', 'cubic' or 'bicubic', got "
+                             f"{self.residual_base!r}")
+        if self.activation not in ("lrelu", "prelu"):
+            raise ValueError(f"SRResNetConfig.activation must be 'lrelu' or 'prelu', got {self.activation!r}")
+        if self.outer_kernel < 1 or self.outer_kernel % 2 == 0:
+            raise ValueError(f"SRResNetConfig.outer_kernel must be a positive odd int, got {self.outer_kernel!r}")
         if self.sample_offset is not None and not 0 <= self.sample_offset <= self.scale - 1:
             raise ValueError(f"SRResNetConfig.sample_offset must lie in [0, scale - 1] = [0, {self.scale - 1}], "
                              f"got {self.sample_offset!r}")
@@ -90,20 +106,25 @@ class SRResNetConfig:
                              f"{self.in_channels} and {self.out_channels}")
 
 
+def _activation(kind: str, channels: int) -> nn.Module:
+    return nn.PReLU(channels, init=SLOPE) if kind == "prelu" else nn.LeakyReLU(SLOPE, inplace=True)
+
+
 class ResidualBlock(nn.Module):
-    """conv → BN → LReLU(0.25) → conv → BN, plus the identity.
+    """conv → BN → LReLU(0.25) (or PReLU) → conv → BN, plus the identity.
 
     Args:
         num_features: channels.
         spatial_dims: 2 or 3.
+        activation: "lrelu" or "prelu".
     """
 
-    def __init__(self, num_features: int, spatial_dims: int):
+    def __init__(self, num_features: int, spatial_dims: int, activation: str = "lrelu"):
         super().__init__()
         d = spatial_dims
         self.body = nn.Sequential(
             conv_nd(d, num_features, num_features, bias=False), batch_norm_nd(d, num_features),
-            nn.LeakyReLU(SLOPE, inplace=True),
+            _activation(activation, num_features),
             conv_nd(d, num_features, num_features, bias=False), batch_norm_nd(d, num_features),
         )
 
@@ -123,18 +144,19 @@ class SRResNet(nn.Module):
         super().__init__()
         self.config = cfg = merge_config(SRResNetConfig, config, overrides)
         d, f, u = cfg.spatial_dims, cfg.num_features, cfg.upsample_features
-        self.head = nn.Sequential(conv_nd(d, cfg.in_channels, f, bias=False), batch_norm_nd(d, f),
-                                  nn.LeakyReLU(SLOPE, inplace=True))
-        self.body = nn.Sequential(*(ResidualBlock(f, d) for _ in range(cfg.num_blocks)))
+        k, act = cfg.outer_kernel, cfg.activation
+        self.head = nn.Sequential(*([conv_nd(d, cfg.in_channels, f, k, bias=False), batch_norm_nd(d, f)] if cfg.head_norm
+                                    else [conv_nd(d, cfg.in_channels, f, k)]), _activation(act, f))
+        self.body = nn.Sequential(*(ResidualBlock(f, d, act) for _ in range(cfg.num_blocks)))
         self.body_tail = nn.Sequential(conv_nd(d, f, f, bias=False), batch_norm_nd(d, f))
         stages: list[nn.Module] = []
         c = f
         for _ in range(check_scale("SRResNetConfig", cfg.scale, allowed=(2, 4))):
             stage, c = upsample_stage(d, c, u, cfg.upsample)  # (N, c, S) → (N, u or u / 2^d, 2S)
             stages += stage
-            stages.append(nn.LeakyReLU(SLOPE, inplace=True))
+            stages.append(_activation(act, c))
         self.upsample = nn.Sequential(*stages)
-        self.tail = conv_nd(d, c, cfg.out_channels)
+        self.tail = conv_nd(d, c, cfg.out_channels, k)
         if cfg.residual_interp:
             nn.init.zeros_(self.tail.weight)
             nn.init.zeros_(self.tail.bias)
@@ -151,3 +173,13 @@ class SRResNet(nn.Module):
         if cfg.residual_interp:
             out = interpolation_base(lr, cfg.scale, cfg.spatial_dims, cfg.residual_base, cfg.sample_offset) + out.float()
         return out
+
+
+def srgan_config(**overrides) -> SRResNetConfig:
+    """SRGAN's generator (Ledig et al. 2017, Fig. 4): RGB, ×4, 16 residual blocks of 64 channels with batch norm
+    and PReLU, 9×9 convs at both ends, two ×2 sub-pixel stages of 256 channels, no interpolation skip. Any
+    field can be overridden (e.g. smaller sizes for a CPU)."""
+    base = dict(in_channels=3, out_channels=3, num_features=64, num_blocks=16, scale=4, spatial_dims=2,
+                upsample="subpixel", upsample_features=256, residual_interp=False, activation="prelu",
+                outer_kernel=9, head_norm=False)
+    return SRResNetConfig(**{**base, **overrides})

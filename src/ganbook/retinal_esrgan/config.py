@@ -41,6 +41,9 @@ class RetinalESRGANConfig:
     overlap: int = 16               # LR overlap between tiles
     amp: bool = True                # bf16 autocast + channels_last for training
     checkpoint_every: int = 0       # trainer checkpoints (resume) every this many steps; 0 = none
+    srgan_features: int = 32        # SRGAN's SRResNet width, the comparison row (Ledig et al.: 64)
+    srgan_blocks: int = 8           # its residual blocks (Ledig et al.: 16)
+    srgan_upsample: str = "subpixel_blur"  # its x2 stages: ICNR sub-pixel + fixed blur (ours); paper: "subpixel"
 
     def __post_init__(self):
         if self.schedule not in ("cosine", "constant", "paper"):
@@ -51,10 +54,13 @@ class RetinalESRGANConfig:
 
 PROFILES = {
     "smoke": RetinalESRGANConfig(num_features=8, num_blocks=1, growth=8, d_features=8, lr_patch=16, batch_size=4,
+                                 srgan_features=8, srgan_blocks=1,
                                  pretrain_steps=12, gan_steps=4, phantoms=1, phantom_size=256, alphas=(0.5,),
                                  tile=32, overlap=8, amp=False),
     "demo": RetinalESRGANConfig(),
-    "paper": RetinalESRGANConfig(num_features=64, num_blocks=23, residual_interp=False, d_features=64, pretrain_steps=1_000_000,
+    "paper": RetinalESRGANConfig(num_features=64, num_blocks=23, residual_interp=False, d_features=64,
+                                 srgan_features=64, srgan_blocks=16, srgan_upsample="subpixel",
+                                 pretrain_steps=1_000_000,
                                  gan_steps=400_000, beta2=0.999, schedule="paper", ema=0.999, phantoms=0,
                                  train_sets="drive,stare,chase_db1", max_test_images=20, tile=128, overlap=32,
                                  checkpoint_every=5000, alphas=(0.2, 0.4, 0.6, 0.8)),

@@ -20,6 +20,11 @@ def sweep(alphas: Sequence[float]) -> list[str]:
     return ["RRDB(P)", *[alpha_name(a) for a in alphas], "ESRGAN"]
 
 
+def _shown(pred: Prediction, alphas: Sequence[float]) -> list[str]:
+    """Crop columns: bicubic, the α sweep, then SRGAN's two models when they were run."""
+    return ["bicubic", *sweep(alphas), *(m for m in ("SRResNet", "SRGAN") if m in pred.sr)]
+
+
 def data_overview(train_images: Sequence[FundusImage], held_out: Sequence[FundusImage]):
     """First and last training image beside first and last held-out image (photo band, phantom, crop)."""
     import matplotlib.pyplot as plt
@@ -80,7 +85,7 @@ def perception_distortion(scores: Mapping[str, Mapping[str, Mapping[str, float]]
 
 def vessel_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], alphas: Sequence[float],
                  box: tuple[int, int, int], *, seed: int = 0):
-    """HR, bicubic and the α sweep in one ``(row, col, size)`` window; under each crop its own PSNR and SWD.
+    """HR, bicubic, the α sweep (and SRGAN) in one ``(row, col, size)`` window; under each crop its own PSNR and SWD.
 
     Args:
         pred: :func:`predictions` of the held-out photo.
@@ -91,7 +96,7 @@ def vessel_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], al
     """
     from ..sr.common import crop_scores
 
-    shown = ["bicubic", *sweep(alphas)]
+    shown = _shown(pred, alphas)
     local = crop_scores({m: pred.sr[m] for m in shown}, pred.hr, box, pred.mask, seed=seed)
     return comparison_crops({"HR": pred.hr, **{m: pred.sr[m] for m in shown}}, [box],
                             scale_text={m: f"{scores[m]['psnr']:.2f} dB (image)" for m in shown},
@@ -110,7 +115,7 @@ def microaneurysm_crops(pred: Prediction, scores: Mapping[str, Mapping[str, floa
         alphas: the interpolation weights.
         size: the window side in HR pixels.
     """
-    shown = ["bicubic", *sweep(alphas)]
+    shown = _shown(pred, alphas)
     h, w = pred.hr.shape[-2:]
     half = size // 2
     boxes = [(int(np.clip(r - half, 0, h - size)), int(np.clip(c - half, 0, w - size)), size)

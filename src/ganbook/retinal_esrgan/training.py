@@ -1,6 +1,7 @@
 """ESRGAN's two stages on fundus patches: RRDB(P) with L1, then ESRGAN with L_percep + RaGAN + L1
 (:func:`train`, or the stages one by one); network interpolation between them; export for the
-``upscale`` CLI (:func:`save_models`).
+``upscale`` CLI (:func:`save_models`). The same two stages with ``family="srgan"`` train the survey's
+comparison, SRGAN (Ledig et al. 2017): SRResNet with MSE, then SRGAN with its content loss + 1e-3 BCE.
 """
 from __future__ import annotations
 
@@ -14,15 +15,27 @@ from typing import Any, Callable, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 
-from ..losses import ESRGAN, esrgan_discriminator_loss, esrgan_generator_loss
-from ..models import RRDBNet, VGGStyleDiscriminator, interpolate_networks
+from ..losses import (ESRGAN, SRGAN, esrgan_discriminator_loss, esrgan_generator_loss, srgan_discriminator_loss,
+                      srgan_generator_loss)
+from ..models import RRDBNet, SRResNet, VGGStyleDiscriminator, interpolate_networks, srgan_config
 from ..sr.export import ModelCard, save_sr_model
 from ..train import TrainConfig, Trainer
 from .config import RetinalESRGANConfig
 
 
-def build_generator(cfg: RetinalESRGANConfig) -> RRDBNet:
-    """The RRDBNet of ``cfg`` (``residual_interp=False`` at ``paper``: ESRGAN's generator without a bicubic skip)."""
+FAMILIES = ("esrgan", "srgan")
+
+
+def build_generator(cfg: RetinalESRGANConfig, family: str = "esrgan"):
+    """The RRDBNet of ``cfg`` (``residual_interp=False`` at ``paper``: ESRGAN's generator without a bicubic skip),
+    or with ``family="srgan"`` SRGAN's SRResNet (:func:`~ganbook.models.srgan_config`) at ``cfg.srgan_*`` sizes,
+    with the same bicubic skip choice as the RRDBNet."""
+    if family == "srgan":
+        return SRResNet(srgan_config(num_features=cfg.srgan_features, num_blocks=cfg.srgan_blocks, scale=cfg.scale,
+                                     upsample=cfg.srgan_upsample, residual_interp=cfg.residual_interp,
+                                     residual_base="bicubic"))
+    if family != "esrgan":
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     return RRDBNet(num_features=cfg.num_features, num_blocks=cfg.num_blocks, growth=cfg.growth, scale=cfg.scale,
                    residual_interp=cfg.residual_interp)
 
@@ -43,22 +56,24 @@ def _trainer_config(cfg: RetinalESRGANConfig, checkpoint_dir, desc: str, seed: i
 
 @dataclass(eq=False)
 class TrainedESRGAN:
-    """The outcome of ESRGAN's two stages; the GAN fields stay None until stage 2 has run.
+    """The outcome of the two stages; the GAN fields stay None until stage 2 has run.
 
     Attributes:
-        psnr_model: stage 1, "RRDB(P)" (eval mode, EMA weights when ``cfg.ema``).
-        gan_model: stage 2, "ESRGAN", trained from a copy of ``psnr_model``.
+        psnr_model: stage 1, "RRDB(P)" (SRGAN family: "SRResNet"; eval mode, EMA weights when ``cfg.ema``).
+        gan_model: stage 2, "ESRGAN" ("SRGAN"), trained from a copy of ``psnr_model``.
         discriminator: stage 2's VGG-style discriminator.
         psnr_history, gan_history: the trainer's loss histories of the two stages.
         seconds: wall time of the stages run so far.
+        family: "esrgan" or "srgan".
     """
 
-    psnr_model: RRDBNet
+    psnr_model: RRDBNet | SRResNet
     psnr_history: dict
-    gan_model: RRDBNet | None = None
+    gan_model: RRDBNet | SRResNet | None = None
     discriminator: VGGStyleDiscriminator | None = None
     gan_history: dict | None = None
     seconds: float = 0.0
+    family: str = "esrgan"
 
 
 def _stage_dir(cfg: RetinalESRGANConfig, checkpoint_dir, stage: str):
@@ -66,8 +81,9 @@ def _stage_dir(cfg: RetinalESRGANConfig, checkpoint_dir, stage: str):
 
 
 def train_psnr(sample: Callable, cfg: RetinalESRGANConfig, *, seed: int = 0, device: Any = "cpu",
-               checkpoint_dir=None) -> TrainedESRGAN:
-    """Stage 1: RRDBNet with L1 only → "RRDB(P)" (a :class:`TrainedESRGAN` without the GAN stage).
+               checkpoint_dir=None, family: str = "esrgan") -> TrainedESRGAN:
+    """Stage 1: RRDBNet with L1 only → "RRDB(P)" (a :class:`TrainedESRGAN` without the GAN stage); with
+    ``family="srgan"`` SRGAN's SRResNet with MSE → "SRResNet" (Ledig et al. train it with MSE).
 
     Args:
         sample: from :func:`make_sampler`.
@@ -75,31 +91,34 @@ def train_psnr(sample: Callable, cfg: RetinalESRGANConfig, *, seed: int = 0, dev
         seed: initialisation and data seed.
         device: where to train.
         checkpoint_dir: folder for trainer checkpoints (resume), written to ``<folder>/train_stage1``
-            when ``cfg.checkpoint_every`` > 0; None: none.
+            (SRGAN: ``srgan_stage1``) when ``cfg.checkpoint_every`` > 0; None: none.
+        family: "esrgan" or "srgan".
     """
     started = time.perf_counter()
     torch.manual_seed(seed)
-    G = build_generator(cfg).to(device)
+    G = build_generator(cfg, family).to(device)
+    pixel = F.mse_loss if family == "srgan" else F.l1_loss
     if cfg.amp:
         G = G.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(G.parameters(), cfg.learning_rate, betas=(0.9, cfg.beta2))
     sched = _schedule(opt, cfg, cfg.pretrain_steps, range(200_000, cfg.pretrain_steps, 200_000))
 
-    def l1(batch):
+    def pixel_loss(batch):
         lr, hr = batch
-        return F.l1_loss(G(lr).float(), hr)
+        return pixel(G(lr).float(), hr)
 
-    folder = _stage_dir(cfg, checkpoint_dir, "train_stage1")
-    trainer = Trainer(G, sample, _trainer_config(cfg, folder, "stage 1 (L1)", seed, steps=0,
-                                                 pretrain_steps=cfg.pretrain_steps),
-                      opt_g=opt, pretrain_loss=l1, sched_g=sched, device=device)
+    folder = _stage_dir(cfg, checkpoint_dir, "srgan_stage1" if family == "srgan" else "train_stage1")
+    desc = "SRResNet (MSE)" if family == "srgan" else "stage 1 (L1)"
+    trainer = Trainer(G, sample, _trainer_config(cfg, folder, desc, seed, steps=0, pretrain_steps=cfg.pretrain_steps),
+                      opt_g=opt, pretrain_loss=pixel_loss, sched_g=sched, device=device)
     history = trainer.fit(resume=folder is not None)
-    return TrainedESRGAN(_final(trainer), history, seconds=time.perf_counter() - started)
+    return TrainedESRGAN(_final(trainer), history, seconds=time.perf_counter() - started, family=family)
 
 
 def train_gan(trained: TrainedESRGAN, sample: Callable, cfg: RetinalESRGANConfig, features, *, seed: int = 0,
               device: Any = "cpu", checkpoint_dir=None) -> TrainedESRGAN:
-    """Stage 2 from stage 1: L_percep + 5e-3·L_G^Ra + 1e-2·L1 against a VGG-style D → "ESRGAN".
+    """Stage 2 from stage 1: L_percep + 5e-3·L_G^Ra + 1e-2·L1 against a VGG-style D → "ESRGAN"; for an SRGAN-family
+    ``trained``, SRGAN's content loss (VGG54, or pixel MSE with the fallback: SRGAN-MSE) + 1e-3·BCE → "SRGAN".
 
     Args:
         trained: from :func:`train_psnr` (its ``psnr_model`` is copied, not modified).
@@ -108,7 +127,7 @@ def train_gan(trained: TrainedESRGAN, sample: Callable, cfg: RetinalESRGANConfig
         features: perceptual feature extractor (``perceptual_backbone(...).model``; the pixel fallback
             turns L_percep into L1).
         seed, device: as in :func:`train_psnr`.
-        checkpoint_dir: as in :func:`train_psnr`, written to ``<folder>/train_stage2``.
+        checkpoint_dir: as in :func:`train_psnr`, written to ``<folder>/train_stage2`` (``srgan_stage2``).
 
     Returns:
         ``trained`` with the GAN model, the discriminator and stage 2's history filled in (a new object).
@@ -124,19 +143,24 @@ def train_gan(trained: TrainedESRGAN, sample: Callable, cfg: RetinalESRGANConfig
     opt_d = torch.optim.Adam(D.parameters(), cfg.gan_learning_rate, betas=(0.9, cfg.beta2))
     milestones = [m for m in (50_000, 100_000, 200_000, 300_000) if m < cfg.gan_steps]
 
+    srgan = trained.family == "srgan"
+
     def g_loss(batch):
         lr, hr = batch
         sr = G(lr)
+        if srgan:
+            return srgan_generator_loss(SRGAN, features, sr, hr, D(sr))
         return esrgan_generator_loss(ESRGAN, features, sr, hr, D(hr), D(sr))
 
     def d_loss(batch):
         lr, hr = batch
         with torch.no_grad():
             sr = G(lr)
-        return esrgan_discriminator_loss(D(hr), D(sr.float()))
+        return (srgan_discriminator_loss if srgan else esrgan_discriminator_loss)(D(hr), D(sr.float()))
 
-    folder = _stage_dir(cfg, checkpoint_dir, "train_stage2")
-    trainer = Trainer(G, sample, _trainer_config(cfg, folder, "stage 2 (ESRGAN)", seed + 1, steps=cfg.gan_steps),
+    folder = _stage_dir(cfg, checkpoint_dir, "srgan_stage2" if srgan else "train_stage2")
+    desc = "SRGAN" if srgan else "stage 2 (ESRGAN)"
+    trainer = Trainer(G, sample, _trainer_config(cfg, folder, desc, seed + 1, steps=cfg.gan_steps),
                       opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss,
                       sched_g=_schedule(opt_g, cfg, cfg.gan_steps, milestones),
                       sched_d=_schedule(opt_d, cfg, cfg.gan_steps, milestones), device=device)
@@ -169,10 +193,13 @@ def alpha_name(alpha: float) -> str:
     return f"ESRGAN(alpha={alpha:g})"
 
 
-def generators(trained: TrainedESRGAN, alphas: Sequence[float]) -> dict[str, RRDBNet]:
-    """Method name -> model: "RRDB(P)", "ESRGAN", then one interpolated network per α in ``alphas``."""
+def generators(trained: TrainedESRGAN, alphas: Sequence[float] = ()) -> dict[str, RRDBNet]:
+    """Method name -> model: "RRDB(P)", "ESRGAN", then one interpolated network per α in ``alphas``; for the
+    SRGAN family "SRResNet", "SRGAN" (no interpolation)."""
     if trained.gan_model is None:
         raise ValueError("generators: stage 2 has not run (train_gan or train first)")
+    if trained.family == "srgan":
+        return {"SRResNet": trained.psnr_model, "SRGAN": trained.gan_model}
     models = {"RRDB(P)": trained.psnr_model, "ESRGAN": trained.gan_model}
     models.update({alpha_name(a): interpolated(trained.psnr_model, trained.gan_model, a) for a in alphas})
     return models

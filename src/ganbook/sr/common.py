@@ -30,16 +30,15 @@ def perception_distortion_plot(ax, points: Mapping[str, tuple[float, float]], *,
         reference_x: where the HR reference sits on x (e.g. 1 for a ratio to HR), drawn dashed.
         title: axes title.
         x_ci: method -> (low, high) interval on x, drawn as a horizontal error bar (e.g. SWD's bootstrap CI).
-        floor: the x that HR itself scores against HR (SWD's noise floor), a dashed line: a method near it
-            cannot be told from HR on this measure (its interval is in the metrics; with few images it spans
-            most of the axis, so it is not shaded).
+        floor: the x between two disjoint halves of HR's own samples (SWD's floor), a dashed line: the distance
+            between two *different* HR samples, a yardstick; methods scored paired with HR can lie below it.
     """
     if curve:
         xs, ys = zip(*(points[m] for m in curve))
         ax.plot(xs, ys, "-o", color="tab:blue", ms=4, lw=1, zorder=2)
     if floor is not None:
         ax.axvline(floor, ls="--", lw=0.8, color="gray")
-        ax.annotate("HR floor", (floor, 1), xycoords=("data", "axes fraction"), xytext=(2, -10),
+        ax.annotate("HR floor (unpaired halves)", (floor, 1), xycoords=("data", "axes fraction"), xytext=(2, -10),
                     textcoords="offset points", fontsize=7, color="gray")
     for name, (lo, hi) in (x_ci or {}).items():
         x, y = points[name]
