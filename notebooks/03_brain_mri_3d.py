@@ -333,8 +333,8 @@ else:
 # * 3-D context and a residual over interpolation let a small network beat tricubic interpolation
 #   on a held-out slab after minutes of CPU training; the sliding window makes whole heads cheap.
 # * With the paper's summed MSE/GDL, the 0.1-weighted LSGAN term is a gentle nudge, not a rewrite:
-#   compare SRGAN3D with SRResNet3D(P) in PSNR *and* `grad_ratio` — a short adversarial stage at the
-#   paper's learning rate moves both only a little; the perception–distortion trade-off of notebooks
+#   compare SRGAN3D with SRResNet3D(P) in PSNR *and* SWD (with its interval) — a short adversarial stage
+#   at the paper's learning rate moves both only a little; the perception–distortion trade-off of notebooks
 #   01–02 needs a stronger adversarial weight or much longer training.
 # * The degradation model is part of the method: a network trained on blur+nearest does not undo
 #   k-space truncation, and results under different degradations are not comparable.

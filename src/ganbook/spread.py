@@ -25,8 +25,8 @@ from .report import Table, markdown_table
 
 __all__ = ["HEADLINE_METRICS", "measure", "write", "load", "spread_rows", "spread_table"]
 
-HEADLINE_METRICS = ("modes_std_rule", "seeds_at_most_half", "seeds_at_least_90pct", "psnr", "ssim",
-                    "mean_distance_px", "mean_difference_px", "ci_high", "ms_per_step")
+HEADLINE_METRICS = ("modes_std_rule", "seeds_at_most_half", "seeds_at_least_90pct", "psnr", "ssim", "swd",
+                    "periodic_artifact_rms", "mean_distance_px", "mean_difference_px", "ci_high", "ms_per_step")
 KEY = ("notebook", "task", "dataset", "split", "method", "metric")
 
 

@@ -126,6 +126,34 @@ def test_retinal_rrdb_psnr_model_beats_bicubic_by_half_a_db_on_held_out_fundus()
     _holds_everywhere(lambda run: _check(_gain(run["02_retinal_esrgan"], task, "RRDB(P)", "bicubic") >= 0.5))
 
 
+# (notebook, task, dataset, interpolation baseline, PSNR-oriented models) for the upsampler-grid claim.
+# Not claimed for notebook 02's photo band: there the learned models' 4x4 pattern measured 1.5-2x bicubic's,
+# but bicubic's is at the estimate's noise level (0.03 of 255 grey levels, the models' 0.05-0.06), so the
+# ratio compares noise with noise; the notebook prints both in grey levels.
+GRID_CASES = [("01_medsrgan", "super_resolution", "ct", "bicubic", ("RWMAN(P)",)),
+              ("01_medsrgan", "super_resolution", "mr", "bicubic", ("RWMAN(P)",)),
+              ("03_brain_mri_3d", "sr_x2_blur_nearest", "mni152_t1", "tricubic", ("SRResNet3D(P)",))]
+
+
+@pytest.mark.parametrize("notebook, task, dataset, baseline, models", GRID_CASES)
+def test_psnr_models_stamp_no_upsampler_grid_beyond_one_and_a_half_times_interpolation(notebook, task, dataset,
+                                                                                        baseline, models):
+    def claim(run):
+        rows = [r for r in run[notebook] if r["split"] == "test"]
+        base = _value(rows, task=task, dataset=dataset, method=baseline, metric="periodic_artifact_rms")
+        for m in models:
+            grid = _value(rows, task=task, dataset=dataset, method=m, metric="periodic_artifact_rms")
+            assert grid <= 1.5 * base, f"{notebook} {dataset} {m}: periodic RMS {grid:.2e} vs {baseline} {base:.2e}"
+    _holds_everywhere(claim)
+
+
+def test_notebook_02_compares_srgan_with_esrgan_on_the_same_held_out_fundus():
+    rows = _committed()["02_retinal_esrgan"]
+    for method in ("bicubic", "SRResNet", "SRGAN", "RRDB(P)", "ESRGAN"):
+        for metric in ("psnr", "ssim", "swd", "swd_ci_low", "swd_ci_high", "periodic_artifact_rms"):
+            _value(rows, task="fundus_sr_x4", dataset="retina", method=method, metric=metric)
+
+
 def _distances(run, points):
     rows = run["04_draggan"]
     return {m: _value(rows, task=f"landmarks_{points}pt", method=m, metric="mean_distance_px")

@@ -26,8 +26,8 @@ def test_registry_lists_the_embedded_and_local_datasets():
 
 
 @pytest.mark.parametrize("name, split, shapes", [
-    ("ct_slices", "train", [(512, 512), (512, 512), (512, 512), (128, 128)]),
-    ("ct_slices", "test", [(512, 512), (512, 512)]),
+    ("ct_slices", "train", [(512, 512), (512, 512), (512, 512)]),
+    ("ct_slices", "test", [(512, 512), (512, 512), (128, 128)]),
     ("mr_slices", "train", [(1024, 1024)] + [(64, 64)] * 11),
     ("mr_slices", "test", [(484, 484)]),
     ("mni152_t1", "train", [(197, 233, 96)]),

@@ -185,3 +185,23 @@ def vessel_box(hr: np.ndarray, mask: np.ndarray, size: int) -> tuple[int, int]:
     score[:h], score[-h:], score[:, :h], score[:, -h:] = 0, 0, 0, 0
     r, c = np.unravel_index(int(np.argmax(score)), score.shape)
     return int(r - h), int(c - h)
+
+
+def srgan_comparison(scores: Mapping[str, Mapping[str, float]]) -> str:
+    """The survey's comparison in words, from one dataset's :func:`evaluate` scores: SRResNet against RRDB(P) and
+    SRGAN against ESRGAN in PSNR and SWD (with their 95 % intervals), then each learned model's upsampler grid
+    (``periodic_artifact_rms``) in 8-bit grey levels and as a multiple of bicubic's."""
+    lines = []
+    for ours, theirs in (("RRDB(P)", "SRResNet"), ("ESRGAN", "SRGAN")):
+        a, b = scores[ours], scores[theirs]
+        apart = a["swd_ci_high"] < b["swd_ci_low"] or b["swd_ci_high"] < a["swd_ci_low"]
+        lines.append(f"{ours} vs {theirs}: PSNR {a['psnr']:.2f} vs {b['psnr']:.2f} dB "
+                     f"({a['psnr'] - b['psnr']:+.2f}); SWD {a['swd']:.0f} [{a['swd_ci_low']:.0f}, {a['swd_ci_high']:.0f}]"
+                     f" vs {b['swd']:.0f} [{b['swd_ci_low']:.0f}, {b['swd_ci_high']:.0f}] — "
+                     + ("intervals apart: " + (ours if a["swd"] < b["swd"] else theirs) + " is closer to HR"
+                        if apart else "intervals overlap: no difference in realism at this size"))
+    base = scores["bicubic"]["periodic_artifact_rms"]
+    grid = [f"{m} {v['periodic_artifact_rms'] * 255:.3f} ({v['periodic_artifact_rms'] / base:.1f}x)"
+            for m, v in scores.items() if m not in ("bicubic", "HR") and "periodic_artifact_rms" in v]
+    lines.append(f"periodic 4x4 pattern, grey levels of 255 (x bicubic's {base * 255:.3f}): " + ", ".join(grid))
+    return "\n".join(lines)
