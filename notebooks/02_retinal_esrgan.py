@@ -193,8 +193,7 @@ srgan = retinal_esrgan.train_psnr(sample, cfg, seed=seed, device=run.device, che
                                   family="srgan")
 srgan = retinal_esrgan.train_gan(srgan, sample, cfg, backbone.model, seed=seed, device=run.device,
                                  checkpoint_dir=run.checkpoint_dir)
-print(f"SRResNet {cfg.srgan_features} x {cfg.srgan_blocks}: "
-      f"{count_parameters(srgan.psnr_model):,} parameters; both stages {srgan.seconds:.0f} s")
+print(f"SRResNet {cfg.srgan_features} x {cfg.srgan_blocks}: {count_parameters(srgan.psnr_model):,} parameters")
 
 # %% [markdown]
 # ## 5 · Network interpolation
