@@ -331,7 +331,7 @@ def store_outputs(only: Sequence[str] | None = None, profile: str = "smoke", tim
 
 
 # ------------------------------------------------------------------------------ README results block
-README_METRICS = ("modes_std_rule", "psnr", "ssim", "swd", "periodic_artifact_rms", "mean_distance_px")
+README_METRICS = ("modes_std_rule", "psnr", "ssim", "swd", "mean_distance_px")
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Mapping
 
 import numpy as np
-from scipy import ndimage
 
 from ..data.degrade import average_pool
 from ..data.dicom import WINDOWS
