@@ -265,7 +265,8 @@ fig, crops = medsrgan.crops_figure(ct_out, ct.test_masks, ct.test_ids, seed=seed
 run.save_figure(fig, "crops_ct")
 plt.show()
 
-fig = medsrgan.hallucination_figure(ct_out[1], medsrgan.crop_box(ct_out[1], ct.test_masks[1], 96))
+fig = medsrgan.hallucination_figure(ct_out[1], medsrgan.crop_box(ct_out[1], ct.test_masks[1], 96),
+                                    mask=ct.test_masks[1])
 run.save_figure(fig, "hallucination_ct")
 plt.show()
 mr_box = medsrgan.crop_box(mr_out[0], mr.test_masks[0], 96, hu=False)

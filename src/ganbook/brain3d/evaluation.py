@@ -87,8 +87,9 @@ def evaluate(case: Case, volumes: Mapping[str, np.ndarray], *, scale: int = 2) -
 
 
 def swd_noise_floor(case: Case) -> dict[str, float]:
-    """SWD's noise floor for ``case``: two disjoint halves of its HR patches (``swd_floor`` + its CI), the
-    distance below which :func:`evaluate`'s ``swd`` cannot tell a method from HR."""
+    """SWD between two disjoint halves of ``case``'s HR patches (``swd_floor`` + its CI): how far apart two
+    *different* samples of this brain are — a yardstick for :func:`evaluate`'s ``swd``, which scores methods at
+    HR's own patch positions (paired) and so can lie below it."""
     from ..sr.common import swd_scores
 
     _, floor = swd_scores({}, [np.asarray(case.hr) / float(case.data_range)], [case.mask], spatial_dims=3)

@@ -145,7 +145,7 @@ def crops_figure(outputs, masks, ids, size: int = 96, *, seed: int = 0):
         labels.append(f"{name}\n{window.replace('_', ' ')} [{lo:g}, {hi:g}] HU")
         info.append({"id": name, "window": window, "box": box, "scores": scores})
     fig = comparison_crops(rows[0], boxes, rows=rows, windows=windows, cell_text=text, row_labels=labels,
-                           panel=2.0, title=f"Held-out CT, {size}-px crops; per crop: PSNR in the body, "
+                           panel=2.0, title=f"Held-out CT, crops of up to {size} px; per crop: PSNR in the body, "
                                             f"SWD ×10³ to HR\n{BANNER}")
     return fig, info
 
@@ -173,15 +173,18 @@ def crop_box(out: Mapping[str, np.ndarray], mask: np.ndarray | None, size: int, 
 
     if hu:
         window = reading_window(out["HR"], mask)
+        # lungs touching the border fall outside a thresholded body mask: search the whole slice for them
         return detail_box(to_hu(out["HR"]), None if window == "lung" else mask, size, WINDOWS[window])
     return detail_box(out["HR"], mask, size, (0.0, 1.0))
 
 
-def hallucination_figure(out: Mapping[str, np.ndarray], box: tuple[int, int, int], hu: bool = True):
+def hallucination_figure(out: Mapping[str, np.ndarray], box: tuple[int, int, int], hu: bool = True,
+                         mask: np.ndarray | None = None):
     """Per SR method: the crop, |SR − HR|, the consistency residual avgpool(SR) − LR, and SR − RWMAN(P).
 
     A faithful model keeps the consistency residual near zero; structure in "SR − RWMAN(P)" that is
     absent from "|SR − HR|"'s counterpart for RWMAN(P) is what the GAN added beyond the PSNR model.
+    CT crops are shown in the slice's :func:`reading_window` (``mask``: its body mask).
     """
     import matplotlib.pyplot as plt
 
@@ -192,7 +195,7 @@ def hallucination_figure(out: Mapping[str, np.ndarray], box: tuple[int, int, int
     lr_cut = (slice(r // 4, (r + s) // 4), slice(c // 4, (c + s) // 4))
     fig, axes = plt.subplots(len(METHODS), 4, figsize=(8.4, 2.3 * len(METHODS) + 0.6), squeeze=False,
                              layout="constrained")
-    window = reading_window(out["HR"]) if hu else None
+    window = reading_window(out["HR"], mask) if hu else None
     win = WINDOWS[window] if hu else (0.0, 1.0)
     err_max = 0.05 * unit
     for i, m in enumerate(METHODS):

@@ -138,20 +138,20 @@ def detail_box(image: np.ndarray, mask: np.ndarray | None, size: int,
 
 def crop_scores(outputs: Mapping[str, np.ndarray], hr: np.ndarray, box: tuple[int, int, int], mask=None, *,
                 data_range: float = 1.0, seed: int = 0) -> dict[str, dict[str, float]]:
-    """PSNR and SWD (×10³, :func:`ganbook.metrics.swd`, patches resampled) of each method inside one crop.
+    """PSNR and SWD (×10³, :func:`swd_scores` without interval) of each method inside one crop.
 
     Images are (H, W) or channels-first (C, H, W); ``mask`` is (H, W) (the crop's region for both scores)."""
-    from ..laplacian import max_levels
-    from ..metrics import psnr, swd
+    from ..metrics import psnr
 
     r, c, s = box
     cut = (Ellipsis, slice(r, r + s), slice(c, c + s))
     m = None if mask is None else np.asarray(mask, bool)[cut]
     ref = np.asarray(hr)[cut]
     full = None if m is None else np.broadcast_to(m, ref.shape)
-    return {name: {"psnr": psnr(ref, np.asarray(sr)[cut], data_range, full),
-                   "swd": swd([np.asarray(sr)[cut]], [ref], None if m is None else [m], seed=seed, bootstrap=0,
-                              levels=max_levels(ref.shape[-2:])).swd} for name, sr in outputs.items()}
+    realism, _ = swd_scores({name: [np.asarray(sr)[cut]] for name, sr in outputs.items()}, [ref],
+                            None if m is None else [m], seed=seed, bootstrap=0, floor=False)
+    return {name: {"psnr": psnr(ref, np.asarray(sr)[cut], data_range, full), "swd": realism[name]["swd"]}
+            for name, sr in outputs.items()}
 
 
 def peak_rss_increase(fn: Callable[[], Any], interval: float = 0.002) -> tuple[Any, float]:
@@ -233,7 +233,8 @@ def swd_scores(outputs: Mapping[str, Sequence[np.ndarray]], references: Sequence
 
     One call per dataset: the same patch positions and directions for every method (paired), a bootstrap
     95 % CI each (:func:`ganbook.metrics.swd`), and the floor — two disjoint halves of the HR patches
-    (:func:`ganbook.metrics.swd_floor`) — below which a method cannot be told from HR.
+    (:func:`ganbook.metrics.swd_floor`): the distance between two *different* HR samples, a yardstick (methods,
+    scored at HR's own positions, can lie below it).
 
     Args:
         outputs: method -> its SR outputs, one per reference, in the same order.
