@@ -34,7 +34,7 @@
 # |---|---|
 # | ×4 on the photo at **1/2 scale** (704 px) | at native size scikit-image's photo is so smooth that bicubic ×4 already reaches 42 dB |
 # | train on the **upper band** of the photo **+ procedural fundus phantoms**, test on the **lower band** and on a **microaneurysm** crop of another eye | one real photo ships offline; phantoms add sharp vessels with ground truth; bands never overlap |
-# | generator predicts a **correction to bicubic** (`residual_interp`) | a plain RRDBNet trained minutes on a CPU stays below bicubic |
+# | generator predicts a **correction to bicubic** (`residual_interp`), bicubic with Keys' a = −0.5 (`residual_base="cubic"`) | a plain RRDBNet trained minutes on a CPU stays below bicubic; a = −0.5 is the kernel of the degradation and of the baseline, while torch's bicubic (a = −0.75) leaves a fixed 4×4 pattern in its error about 1.8× the baseline's, which the short run inherited |
 # | `demo`: nf 32, 4 RRDBs, a few hundred steps per stage (printed below), BasicSR's Adam β2 = 0.99 | the paper's 23 blocks and 1.4 M steps need a GPU (`paper` profile) |
 # | metrics inside the **field-of-view mask**, vessel and microaneurysm measures | the black border is not retina |
 #
@@ -173,6 +173,24 @@ run.save_figure(fig, "stage2_losses")
 plt.show()
 
 # %% [markdown]
+# Right: **D's accuracy** on its own training batches, relativistic — a real patch counts as recognised when
+# its critic score exceeds the generated patches' mean (dashed: chance). D that sits at chance teaches G
+# nothing; D at 1 within a few steps has won, and its gradients push G towards whatever D keys on.
+#
+# "ESRGAN" below is the **raw generator** at the last step. The training loop also keeps an exponential
+# average of its weights (decay 0.99, started at stage 2; BasicSR samples from such an average), reported
+# as "ESRGAN (EMA)": after 40 steps it still holds about two thirds of the RRDB(P) weights, so it sits
+# between the two.
+#
+# **The adversarial weight.** Stage 2 is rerun from the same RRDB(P), with the same steps and seed, for other
+# RaGAN weights λ (`GAN(lambda=…)`; ESRGAN's own is 5e-3): 0 is the control — the same steps with the content
+# terms alone — so "more training" and "the adversarial term" can be told apart on the plane in §6.
+
+# %%
+lambda_sweep = retinal_esrgan.adversarial_sweep(trained, sample, cfg, backbone.model, seed=seed, device=run.device)
+print("adversarial-weight sweep:", ", ".join(lambda_sweep))
+
+# %% [markdown]
 # ## 4b · The comparison the survey makes: SRGAN
 #
 # The survey says Retinal-ESRGAN beats **SRGAN** (Ledig et al., CVPR 2017) and ESRGAN. SRGAN is the first
@@ -194,6 +212,9 @@ srgan = retinal_esrgan.train_psnr(sample, cfg, seed=seed, device=run.device, che
 srgan = retinal_esrgan.train_gan(srgan, sample, cfg, backbone.model, seed=seed, device=run.device,
                                  checkpoint_dir=run.checkpoint_dir)
 print(f"SRResNet {cfg.srgan_features} x {cfg.srgan_blocks}: {count_parameters(srgan.psnr_model):,} parameters")
+fig = retinal_esrgan.gan_stage_losses(srgan)
+run.save_figure(fig, "srgan_stage2_losses")
+plt.show()
 
 # %% [markdown]
 # ## 5 · Network interpolation
@@ -206,6 +227,7 @@ print(f"SRResNet {cfg.srgan_features} x {cfg.srgan_blocks}: {count_parameters(sr
 # %%
 models = retinal_esrgan.generators(trained, cfg.alphas)  # RRDB(P), ESRGAN, then one per alpha
 models.update(retinal_esrgan.generators(srgan))  # SRResNet, SRGAN
+models.update(lambda_sweep)  # GAN(lambda=...)
 test_sets = retinal_esrgan.by_dataset(held_out)  # the photo's lower band, the microaneurysm crop
 outputs = {dataset: [retinal_esrgan.predictions(image, models, cfg, device=run.device) for image in images]
            for dataset, images in test_sets.items()}  # kept for the crop figures below
@@ -229,7 +251,8 @@ for dataset, dataset_scores in scores.items():
 # of the same image already are. Methods are scored at HR's own positions (paired), so they can lie below it —
 # it is a yardstick, not a limit. `periodic_artifact_rms`: the RMS of the
 # fixed 4×4 pattern SR − HR repeats on the LR grid (an upsampler's checkerboard; RRDBNet upsamples by
-# nearest neighbour + conv, which avoids sub-pixel grids).
+# nearest neighbour + conv, which avoids sub-pixel grids; a skip with a different cubic kernel than the
+# degradation's would also stamp one).
 #
 # **SRGAN against ESRGAN.** The lines under the table say which recipe leads on this run, in PSNR and in SWD
 # with its interval. At `demo` budgets (400 + 40 steps, networks a tenth of the papers' size) the answer
@@ -243,7 +266,8 @@ for dataset, dataset_scores in scores.items():
 # ## 6 · The perception–distortion trade-off
 #
 # Blau & Michaeli (2018) proved that distortion (PSNR) and perceptual quality cannot both be optimal.
-# Sweeping α traces the trade-off curve. On the x-axis, **SWD to HR** (bars: bootstrap 95 % CIs; dashed: the
+# Sweeping α traces one trade-off curve (blue, RRDB(P) → ESRGAN); sweeping the adversarial weight λ traces
+# another (green, in order of λ through ESRGAN's 5e-3). The lines under the figure read both off this run. On the x-axis, **SWD to HR** (bars: bootstrap 95 % CIs; dashed: the
 # HR floor): it compares the distribution of local patches at three scales, so blur and invented texture
 # both move a method right — unlike an energy ratio such as `grad_ratio`, which noise
 # raises toward HR's. It needs no pretrained network (no-reference naturalness scores need weights that are
@@ -253,6 +277,8 @@ for dataset, dataset_scores in scores.items():
 fig = retinal_esrgan.perception_distortion(scores, cfg.alphas)
 run.save_figure(fig, "perception_distortion")
 plt.show()
+for dataset, dataset_scores in scores.items():
+    print(f"{dataset}: " + retinal_esrgan.sweep_summary(dataset_scores))
 
 # %% [markdown]
 # ## 7 · Zoomed crops: vessels and microaneurysms

@@ -115,3 +115,18 @@ def test_paper_profile_has_the_papers_patch_network_and_schedule_and_no_interpol
     g = brain3d.build_generator(p)
     assert not g.config.residual_interp and g.config.sample_offset == p.scale // 2
     assert brain3d.build_generator(demo).config.residual_interp  # ours, for the CPU profiles
+
+
+def test_adversarial_sweep_reruns_the_gan_stage_from_the_pixel_model_and_logs_d_accuracy():
+    cfg = dataclasses.replace(TINY, gan_steps=2, adversarial_sweep=(0.0, 100.0))
+    trained = brain3d.train(_case(), cfg, pretrain_steps=3, seed=0)
+    assert all(0.0 <= a <= 1.0 for a in trained.history["d_acc"] if a is not None)
+    sweep = brain3d.adversarial_sweep(trained, _case(), cfg, seed=0)
+    assert list(sweep) == ["GAN(lambda=0)", "GAN(lambda=100)"]
+    for run in sweep.values():
+        assert run.history["phase"] == ["gan"] * 2 and "d_acc" in run.history
+        assert not torch.equal(_weights(run.gan), _weights(trained.pixel))
+    assert not torch.equal(_weights(sweep["GAN(lambda=0)"].gan), _weights(sweep["GAN(lambda=100)"].gan))
+    assert brain3d.adversarial_sweep(trained, _case(), dataclasses.replace(cfg, gan_steps=0)) == {}
+    fig = brain3d.training_figure(trained, sweep)
+    assert [ax.get_title() for ax in fig.axes][2] == "D's accuracy (GAN stage)"

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from ganbook.losses.gan import GAN_LOSSES, discriminator_loss, generator_loss
+from ganbook.losses.gan import GAN_LOSSES, discriminator_accuracy, discriminator_loss, generator_loss
 
 REAL = torch.tensor([2.0, -1.0])
 FAKE = torch.tensor([0.5, -3.0])
@@ -86,3 +86,17 @@ def test_losses_over_one_dim_equal_each_row_computed_on_its_own(kind):
     for i in range(3):
         assert rows_d[i].item() == pytest.approx(discriminator_loss(kind, real[i], fake[i]).item(), rel=1e-6)
         assert rows_g[i].item() == pytest.approx(generator_loss(kind, fake[i], real[i]).item(), rel=1e-6)
+
+
+def test_discriminator_accuracy_counts_each_side_of_the_decision_boundary():
+    real, fake = torch.tensor([2.0, 1.0, -1.0, 3.0]), torch.tensor([-2.0, -1.0, -3.0, 0.5])
+    acc = discriminator_accuracy("nonsaturating", real, fake)
+    assert acc["d_acc"] == pytest.approx(0.5 * (3 / 4 + 3 / 4))
+    assert acc["logit_real"] == pytest.approx(1.25) and acc["logit_fake"] == pytest.approx(-1.375)
+    # LSGAN's boundary is halfway between the targets 0 and 1; RaGAN compares with the other side's mean
+    assert discriminator_accuracy("lsgan", torch.tensor([0.6, 0.4]), torch.tensor([0.1, 0.9]))["d_acc"] == 0.5
+    shifted = discriminator_accuracy("ragan", real + 10, fake + 10)
+    assert shifted["d_acc"] == discriminator_accuracy("ragan", real, fake)["d_acc"]
+    assert discriminator_accuracy("nonsaturating", real + 10, fake + 10)["d_acc"] == 0.5  # all called real
+    with pytest.raises(ValueError, match="unknown GAN loss"):
+        discriminator_accuracy("wgan", real, fake)

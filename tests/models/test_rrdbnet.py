@@ -53,9 +53,15 @@ def test_small_initialisation_scales_kaiming_by_a_tenth():
     assert torch.count_nonzero(rdb.convs[0].bias) == 0
 
 
-def test_untrained_residual_rrdbnet_is_bicubic():
+def test_untrained_residual_rrdbnet_is_its_bicubic_base():
+    from ganbook.data.degrade import upsample
+
     x = torch.rand(2, 3, 7, 9)
-    assert torch.equal(tiny()(x), F.interpolate(x, scale_factor=4, mode="bicubic", align_corners=False))
+    assert torch.equal(tiny()(x), upsample(x, 4))  # default base: Keys a = -0.5, the degradation's kernel
+    assert torch.equal(tiny(residual_base="bicubic")(x), F.interpolate(x, scale_factor=4, mode="bicubic",
+                                                                       align_corners=False))
+    with pytest.raises(ValueError, match="residual_base"):
+        tiny(residual_base="lanczos")
 
 
 def test_network_interpolation_endpoints_reproduce_both_models_exactly():

@@ -67,3 +67,23 @@ def test_evaluate_averages_per_method_and_measures_microaneurysm_contrast_only_w
     assert retinal_esrgan.evaluate([dots], {"RRDB(P)": model}, smoke_cfg, outputs=[pred]) == dot_scores
     with pytest.raises(ValueError, match="1 outputs for 2 images"):
         retinal_esrgan.evaluate([dots, phantom], {"RRDB(P)": model}, smoke_cfg, outputs=[pred])
+
+
+def test_every_held_out_crop_window_shows_structure():
+    """The crop figures' HR panels are not flat: the vessel window of the held-out band and each window
+    around a detected microaneurysm span a visible range of grey levels (green channel, [0, 1])."""
+    cfg = retinal_esrgan.PROFILES["demo"]
+    groups = retinal_esrgan.by_dataset(retinal_esrgan.test_images(cfg))
+    photo = groups["retina"][0]
+    hr, _ = retinal_esrgan.degrade(photo.image, cfg.scale)
+    mask = photo.mask[:hr.shape[-2], :hr.shape[-1]]
+    boxes = [(*retinal_esrgan.vessel_box(hr, mask, 64), 64)]
+    lesion_hr, _ = retinal_esrgan.degrade(groups["microaneurysms"][0].image, cfg.scale)
+    blobs = retinal_esrgan.find_microaneurysms(lesion_hr)
+    assert len(blobs) >= 1
+    windows = [(hr, b) for b in boxes] + [(lesion_hr, b) for b in retinal_esrgan.lesion_boxes(lesion_hr.shape[-2:],
+                                                                                             blobs, 32)]
+    for image, (r, c, s) in windows:
+        green = (image[1] if image.ndim == 3 else image)[r:r + s, c:c + s]
+        assert green.shape == (s, s)
+        assert np.percentile(green, 95) - np.percentile(green, 5) > 0.05, (r, c, s)

@@ -30,7 +30,12 @@ def test_stage1_then_stage2_train_and_stage2_leaves_the_psnr_model_untouched(pha
     g_gan, d, h2 = trained.gan_model, trained.discriminator, trained.gan_history
     assert trained.psnr_model is g_psnr and trained.seconds > stage1.seconds
     assert _finite(h1) and _finite(h2)
-    assert h1["phase"][-1] == "pretrain" and {"loss_d", "adv", "percep", "l1"} <= set(h2)
+    assert h1["phase"][-1] == "pretrain" and {"loss_d", "adv", "percep", "l1", "d_acc"} <= set(h2)
+    assert all(0.0 <= a <= 1.0 for a in h2["d_acc"] if a is not None)
+    # the raw generator is "ESRGAN"; the weight average started at stage 2 is kept beside it
+    ema = trained.gan_ema
+    assert ema is not None and any(not torch.equal(v, ema.state_dict()[k]) for k, v in g_gan.state_dict().items()
+                                   if v.is_floating_point())
     assert all(torch.equal(before[k], v) for k, v in g_psnr.state_dict().items())
     assert any(not torch.equal(before[k], v) for k, v in g_gan.state_dict().items())
     assert d.config.patch_size == TINY.lr_patch * TINY.scale
@@ -46,8 +51,26 @@ def test_train_runs_both_stages_as_the_stage_functions_do(phantom_pool):
         assert all(torch.equal(v, b.state_dict()[k]) for k, v in a.state_dict().items())
     assert both.gan_history["l1"] == staged.gan_history["l1"]
     models = retinal_esrgan.generators(both, (0.25, 0.5))
-    assert list(models) == ["RRDB(P)", "ESRGAN", "ESRGAN(alpha=0.25)", "ESRGAN(alpha=0.5)"]
+    assert list(models) == ["RRDB(P)", "ESRGAN", "ESRGAN (EMA)", "ESRGAN(alpha=0.25)", "ESRGAN(alpha=0.5)"]
     assert models["RRDB(P)"] is both.psnr_model and models["ESRGAN"] is both.gan_model
+    assert models["ESRGAN (EMA)"] is both.gan_ema
+
+
+def test_adversarial_sweep_reruns_stage_2_from_stage_1_per_weight(phantom_pool):
+    cfg = dataclasses.replace(TINY, adversarial_sweep=(0.0, 0.05))
+    sample = retinal_esrgan.make_sampler(phantom_pool, cfg)
+    stage1 = retinal_esrgan.train_psnr(sample, cfg, seed=0)
+    sweep = retinal_esrgan.adversarial_sweep(stage1, sample, cfg, IdentityFeatures(), seed=0)
+    assert list(sweep) == ["GAN(lambda=0)", "GAN(lambda=0.05)"]
+    a, b = (sweep[k].state_dict() for k in sweep)
+    assert any(not torch.equal(v, b[k]) for k, v in a.items())  # the weight changed what G learned
+    scores = {"RRDB(P)": {"psnr": 30.0, "swd": 50.0, "swd_ci_low": 45.0, "swd_ci_high": 55.0},
+              "ESRGAN": {"psnr": 29.0, "swd": 40.0, "swd_ci_low": 38.0, "swd_ci_high": 42.0},
+              "GAN(lambda=0)": {"psnr": 30.1, "swd": 49.0, "swd_ci_low": 44.0, "swd_ci_high": 54.0},
+              "GAN(lambda=0.05)": {"psnr": 28.0, "swd": 35.0, "swd_ci_low": 33.0, "swd_ci_high": 37.0}}
+    line = retinal_esrgan.sweep_summary(scores)
+    assert line.index("GAN(lambda=0)") < line.index("ESRGAN") < line.index("GAN(lambda=0.05)")  # ordered by weight
+    assert line.endswith("wholly below RRDB(P)'s: ESRGAN, GAN(lambda=0.05)")
 
 
 def test_l1_stage_lowers_the_loss_on_phantom_patches(phantom_pool):

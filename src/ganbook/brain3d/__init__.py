@@ -26,10 +26,13 @@ from __future__ import annotations
 from .config import DEGRADATIONS, PROFILES, Brain3DConfig
 from .data import Case, degrade_volume, intensity_window, load_case, lr_affine, make_sampler, sr_affine
 from .evaluation import baselines, evaluate, save_volume, super_resolve, swd_noise_floor
-from .figures import VIEWS, orthogonal_figure, slice_viewer
-from .training import METHODS, TrainedBrain3D, build_discriminator, build_generator, describe, save_models, train
+from .figures import VIEWS, orthogonal_figure, perception_distortion_figure, slice_viewer, training_figure
+from .training import (METHODS, TrainedBrain3D, adversarial_sweep, build_discriminator, build_generator, describe,
+                       save_models, sweep_name, train)
 
 __all__ = ["Brain3DConfig", "PROFILES", "DEGRADATIONS", "Case", "degrade_volume", "intensity_window", "load_case",
            "lr_affine", "sr_affine", "make_sampler", "METHODS", "build_generator", "build_discriminator",
-           "TrainedBrain3D", "train", "save_models", "describe", "super_resolve", "baselines", "evaluate",
-           "swd_noise_floor", "save_volume", "VIEWS", "orthogonal_figure", "slice_viewer"]
+           "TrainedBrain3D", "train", "adversarial_sweep", "sweep_name", "save_models", "describe", "super_resolve",
+           "baselines", "evaluate",
+           "swd_noise_floor", "save_volume", "VIEWS", "orthogonal_figure", "slice_viewer",
+           "training_figure", "perception_distortion_figure"]

@@ -33,6 +33,8 @@ class Brain3DConfig:
             a 2×2×2 pattern at or below tricubic's where plain ICNR sub-pixel stages left 1.5–1.7× it).
         pretrain_steps: SRResNet3D(P) steps (pixel loss) on the blur+nearest degradation.
         gan_steps: SRGAN3D steps continuing from the pixel stage (0: skip).
+        adversarial_sweep: further LSGAN weights for which the GAN stage is rerun from SRResNet3D(P) with the same
+            steps — the perception–distortion curve (the paper's 0.1 is SRGAN3D itself; 0 = no D).
         kspace_pretrain_steps: SRResNet3D(P) steps (pixel loss) of a second generator trained on the
             k-space degradation (0: skip that model).
         learning_rate: Adam learning rate of the pixel stage (paper 1e-4; ours is higher to fit a CPU budget).
@@ -61,7 +63,8 @@ class Brain3DConfig:
     residual_base: str = "cubic"
     upsample: str = "subpixel_blur"
     pretrain_steps: int = 140
-    gan_steps: int = 20
+    gan_steps: int = 100
+    adversarial_sweep: tuple = (0.0, 10.0, 100.0)
     kspace_pretrain_steps: int = 100
     learning_rate: float = 1e-3
     gan_learning_rate: float = 1e-4
@@ -93,12 +96,14 @@ class Brain3DConfig:
 
 PROFILES = {
     "smoke": Brain3DConfig(hr_patch=(16, 16, 16), num_features=8, num_blocks=1, pretrain_steps=6, gan_steps=3,
+                           adversarial_sweep=(0.0,),
                            kspace_pretrain_steps=3, d_features=4, d_dense=16, tile=40, overlap=4, log_every=1,
                            amp=False),
     "demo": Brain3DConfig(),
     "paper": Brain3DConfig(dataset="ixi_t1", hr_patch=(128, 128, 92), residual_interp=False, upsample="subpixel",
                            pretrain_steps=20000,
-                           gan_steps=50000, kspace_pretrain_steps=20000, learning_rate=1e-4, tile=64, overlap=16,
+                           gan_steps=50000, adversarial_sweep=(), kspace_pretrain_steps=20000, learning_rate=1e-4,
+                           tile=64, overlap=16,
                            tile_batch=2, eval_train_slab=True, log_every=100),
 }
 

@@ -1,11 +1,12 @@
-"""Orthogonal slice figures (papermill-safe) and an ipywidgets slice viewer for notebook 03's volumes."""
+"""Notebook 03's figures: orthogonal slices (papermill-safe), an ipywidgets slice viewer, the training curves with
+D's accuracy, and the perception–distortion plane of the adversarial-weight sweep."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["VIEWS", "orthogonal_figure", "slice_viewer"]
+__all__ = ["VIEWS", "orthogonal_figure", "slice_viewer", "training_figure", "perception_distortion_figure"]
 
 VIEWS = (("axial", 2), ("coronal", 1), ("sagittal", 0))  # (name, axis held fixed) for an RAS-like IJK volume
 
@@ -90,3 +91,47 @@ def slice_viewer(volumes: Mapping[str, np.ndarray], *, reference: str = "HR", er
         widget.observe(render, names="value")
     render()
     return w.VBox([toggle, w.HBox(list(sliders.values())), out])
+
+
+def training_figure(trained, sweep: Mapping[str, Any] | None = None):
+    """The content terms of both stages, the adversarial terms, and D's accuracy on its training batches (LSGAN:
+    D(x) > 0.5 counts as "real"; 0.5 = chance) for SRGAN3D and each sweep setting (``{name: TrainedBrain3D}``)."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import loss_curves
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 2.8), layout="constrained")
+    loss_curves(axes[0], trained.history, ["mse", "gdl"], title="content terms (sum over voxels)")
+    loss_curves(axes[1], trained.history, ["adv", "loss_d"], title="adversarial terms (SRGAN3D stage)")
+    ax = axes[2]
+    runs = {"SRGAN3D (lambda=0.1)": trained.history,
+            **{name: run.history for name, run in (sweep or {}).items() if not name.endswith("=0)")}}
+    for name, hist in runs.items():
+        acc = [(s, a) for s, a in zip(hist["step"], hist.get("d_acc", [])) if a is not None]
+        if acc:
+            ax.plot(*zip(*acc), lw=1, label=name)
+    ax.axhline(0.5, ls="--", lw=0.8, color="gray")
+    ax.set_ylim(0.3, 1.02)
+    ax.set_xlabel("step")
+    ax.set_title("D's accuracy (GAN stage)")
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def perception_distortion_figure(scores: Mapping[str, Mapping[str, float]], floor: Mapping[str, float] | None = None,
+                                 *, placed: Mapping[str, float] | None = None, title: str = ""):
+    """PSNR against SWD (bootstrap 95 % CIs as bars, the HR floor dashed); the ``GAN(lambda=…)`` sweep joined in
+    order of weight, with ``placed`` models (e.g. ``{"SRGAN3D": 0.1}``) at theirs."""
+    import matplotlib.pyplot as plt
+
+    from ..sr.common import perception_distortion_plot, sweep_curve
+
+    shown = [m for m in scores if "swd" in scores[m]]
+    fig, ax = plt.subplots(figsize=(5.6, 3.8), layout="constrained")
+    perception_distortion_plot(ax, {m: (scores[m]["swd"], scores[m]["psnr"]) for m in shown},
+                               marked=[m for m in ("trilinear", "tricubic", "SRResNet3D(P)", "SRGAN3D") if m in shown],
+                               curve=sweep_curve(shown, placed),
+                               x_ci={m: (scores[m]["swd_ci_low"], scores[m]["swd_ci_high"]) for m in shown},
+                               floor=(floor or {}).get("swd_floor"), xlabel="SWD to HR ×10³ (lower = more HR-like)",
+                               title=title)
+    return fig

@@ -22,15 +22,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..losses.gan import discriminator_accuracy
 from ..losses.sr import SVWeights, gradient_difference_loss, sv_discriminator_loss, sv_generator_loss
 from ..models import LSDiscriminator, SRResNet
 from ..sr.export import ModelCard, save_sr_model
+from ..sr.common import sweep_name
 from ..train import TrainConfig, Trainer
 from .config import Brain3DConfig, _fmt
 from .data import Case, make_sampler
 
-__all__ = ["METHODS", "build_generator", "build_discriminator", "TrainedBrain3D", "train", "save_models",
-           "describe"]
+__all__ = ["METHODS", "build_generator", "build_discriminator", "TrainedBrain3D", "train", "adversarial_sweep",
+           "sweep_name", "save_models", "describe"]
 
 
 def build_generator(cfg: Brain3DConfig) -> SRResNet:
@@ -74,7 +76,7 @@ class TrainedBrain3D:
 
 def train(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pretrain_steps: int | None = None,
           gan_steps: int | None = None, seed: int = 0, device: Any = "cpu", checkpoint_dir: str | Path | None = None,
-          desc: str = "3-D SR") -> TrainedBrain3D:
+          desc: str = "3-D SR", generator: SRResNet | None = None, adversarial: float | None = None) -> TrainedBrain3D:
     """Train SRResNet3D(P) for ``pretrain_steps``, then continue as SRGAN3D for ``gan_steps`` (one Trainer).
 
     Args:
@@ -86,15 +88,19 @@ def train(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pretrain_steps: in
         device: torch device.
         checkpoint_dir: Trainer checkpoints for resume (None: none).
         desc: progress-bar label.
+        generator: start from a copy of this generator instead of a fresh one (e.g. SRResNet3D(P) for a GAN
+            stage alone, ``pretrain_steps=0``).
+        adversarial: the LSGAN weight of the generator loss (None: the paper's 0.1).
     """
     pretrain_steps = cfg.pretrain_steps if pretrain_steps is None else pretrain_steps
     gan_steps = cfg.gan_steps if gan_steps is None else gan_steps
     torch.manual_seed(seed)
     fmt = _fmt(cfg)
-    G = build_generator(cfg).to(device, memory_format=fmt)
+    G = (build_generator(cfg) if generator is None else copy.deepcopy(generator).train()).to(device, memory_format=fmt)
     D = build_discriminator(cfg).to(device, memory_format=fmt) if gan_steps else None
     gdl_weight = 1.0 if cfg.pixel_loss == "mse+gdl" else 0.0
-    weights = SVWeights(gdl=gdl_weight, reduction=cfg.reduction)
+    weights = SVWeights(gdl=gdl_weight, reduction=cfg.reduction,
+                        **({} if adversarial is None else {"adversarial": float(adversarial)}))
 
     def pixel_loss(batch):
         lr, hr, _ = batch
@@ -112,7 +118,8 @@ def train(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pretrain_steps: in
         lr, hr, labels = batch
         with torch.no_grad():
             sr = G(lr)
-        return sv_discriminator_loss(D(hr), D(sr.to(memory_format=fmt)), labels)
+        real, fake = D(hr), D(sr.to(memory_format=fmt))
+        return sv_discriminator_loss(real, fake, labels), discriminator_accuracy("lsgan", real, fake)
 
     def decay(step: int) -> float:  # inverse-time decay (paper); G switches to gan_learning_rate for the GAN stage
         return 1.0 / (1.0 + 0.5 * step / cfg.learning_rate_decay_steps)
@@ -142,6 +149,18 @@ def train(case: Case | Sequence[Case], cfg: Brain3DConfig, *, pretrain_steps: in
     gan = G if gan_steps else None
     finish = [m.to(memory_format=torch.contiguous_format).eval() for m in (pixel, gan) if m is not None]
     return TrainedBrain3D(finish[0], finish[1] if gan is not None else None, history, trainer.seconds)
+
+
+def adversarial_sweep(trained: TrainedBrain3D, case: Case | Sequence[Case], cfg: Brain3DConfig, *, seed: int = 0,
+                      device: Any = "cpu") -> dict[str, TrainedBrain3D]:
+    """The GAN stage rerun from SRResNet3D(P) for each LSGAN weight in ``cfg.adversarial_sweep`` (same steps and
+    seed as SRGAN3D; 0 = the same steps with MSE + GDL alone): ``{"GAN(lambda=…)": TrainedBrain3D}`` whose
+    ``gan`` is that setting's generator ({} when ``cfg.gan_steps`` is 0)."""
+    if not cfg.gan_steps:
+        return {}
+    return {sweep_name(lam): train(case, cfg, pretrain_steps=0, gan_steps=cfg.gan_steps, seed=seed, device=device,
+                                   generator=trained.pixel, adversarial=lam, desc=f"GAN lambda={lam:g}")
+            for lam in cfg.adversarial_sweep}
 
 
 def _model_stem(method: str, suffix: str = "") -> str:

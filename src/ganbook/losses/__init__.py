@@ -1,5 +1,5 @@
 """Loss functions shared by every notebook: adversarial (gan), perceptual and super-resolution terms."""
-from .gan import GAN_LOSSES, discriminator_loss, generator_loss
+from .gan import GAN_LOSSES, discriminator_accuracy, discriminator_loss, generator_loss
 from .perceptual import (MEDSRGAN_LAYER_WEIGHTS, MEDSRGAN_LAYERS, adversarial_feature_loss, esrgan_perceptual_loss,
                          multilayer_content_loss)
 from .sr import (ESRGAN, MEDSRGAN_CT, MEDSRGAN_MRI, SANCHEZ_VILAPLANA, SRGAN, ESRGANWeights, MedSRGANWeights,
@@ -9,7 +9,7 @@ from .sr import (ESRGAN, MEDSRGAN_CT, MEDSRGAN_MRI, SANCHEZ_VILAPLANA, SRGAN, ES
                  sv_soft_labels)
 
 __all__ = [
-    "GAN_LOSSES", "discriminator_loss", "generator_loss",
+    "GAN_LOSSES", "discriminator_loss", "generator_loss", "discriminator_accuracy",
     "MEDSRGAN_LAYERS", "MEDSRGAN_LAYER_WEIGHTS", "multilayer_content_loss", "adversarial_feature_loss",
     "esrgan_perceptual_loss", "gradient_difference_loss", "MedSRGANWeights", "MEDSRGAN_CT", "MEDSRGAN_MRI",
     "ESRGANWeights", "ESRGAN", "SVWeights", "SANCHEZ_VILAPLANA", "medsrgan_generator_loss",

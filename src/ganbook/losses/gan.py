@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["GAN_LOSSES", "discriminator_loss", "generator_loss"]
+__all__ = ["GAN_LOSSES", "discriminator_loss", "generator_loss", "discriminator_accuracy"]
 
 GAN_LOSSES = ("minimax", "nonsaturating", "lsgan", "ragan")
 
@@ -78,3 +78,25 @@ def generator_loss(kind: str, fake: torch.Tensor, real: torch.Tensor | None = No
         # −E[log(1 − σ(C_r − E C_f))] − E[log σ(C_f − E C_r)]
         return _mean(F.softplus(real_rel), dim) + _mean(F.softplus(-fake_rel), dim)
     raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")
+
+
+@torch.no_grad()
+def discriminator_accuracy(kind: str, real: torch.Tensor, fake: torch.Tensor) -> dict[str, float]:
+    """How well D separates this batch, for plotting the game: ``d_acc`` (mean of the real and the fake
+    accuracy; 0.5 = chance, 1 = D wins outright), ``logit_real`` and ``logit_fake`` (mean critic outputs).
+
+    A sample counts as recognised when its critic output lies on its own side of the decision boundary:
+    logit 0 for the logistic losses, (a + b) / 2 = 0.5 for LSGAN with the default coding, and for RaGAN
+    the relativistic score C(x) − E[C(other set)] against 0.
+    """
+    real, fake = real.detach().float(), fake.detach().float()
+    if kind == "ragan":
+        real_ok, fake_ok = real - fake.mean() > 0, fake - real.mean() < 0
+    elif kind == "lsgan":
+        real_ok, fake_ok = real > 0.5, fake < 0.5
+    elif kind in ("minimax", "nonsaturating"):
+        real_ok, fake_ok = real > 0, fake < 0
+    else:
+        raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")
+    return {"d_acc": 0.5 * (real_ok.float().mean().item() + fake_ok.float().mean().item()),
+            "logit_real": real.mean().item(), "logit_fake": fake.mean().item()}

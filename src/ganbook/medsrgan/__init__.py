@@ -12,10 +12,11 @@ from .data import TrainingData, training_data
 from .evaluation import evaluate, method_table, predictions, super_resolve
 from .figures import (BANNER, comparison_widget, conclusion, crop_box, crops_figure, ct_data_figure,
                       hallucination_figure, lesion_figure, perception_distortion_figure, reading_window, split_view,
-                      training_figure)
+                      sweep_curve, training_figure)
 from .lesions import (LesionStudy, cho_detectability, count_blobs, false_lesions, insert_lesions,
                       laguerre_gauss_channels, lesion_sites, lesion_study)
-from .training import TrainedMedSRGAN, content_features, save_models, train, use_threads
+from .training import (TrainedMedSRGAN, adversarial_stage, adversarial_sweep, content_features, modality_weights,
+                       save_models, sweep_name, train, use_threads)
 
 __all__ = [
     # config
@@ -23,7 +24,8 @@ __all__ = [
     # data
     "TrainingData", "training_data",
     # training
-    "TrainedMedSRGAN", "train", "content_features", "use_threads", "save_models",
+    "TrainedMedSRGAN", "train", "adversarial_stage", "adversarial_sweep", "modality_weights", "sweep_name",
+    "content_features", "use_threads", "save_models",
     # evaluation
     "super_resolve", "method_table", "predictions", "evaluate",
     # lesions
@@ -31,5 +33,5 @@ __all__ = [
     "cho_detectability", "count_blobs", "false_lesions",
     # figures
     "BANNER", "ct_data_figure", "training_figure", "crop_box", "reading_window", "crops_figure", "hallucination_figure",
-    "perception_distortion_figure", "lesion_figure", "split_view", "comparison_widget", "conclusion",
+    "perception_distortion_figure", "sweep_curve", "lesion_figure", "split_view", "comparison_widget", "conclusion",
 ]

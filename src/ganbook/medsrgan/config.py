@@ -44,7 +44,11 @@ class MedSRGANConfig:
         batch_size: patches per step.
         ct_pretrain_steps, ct_gan_steps: RWMAN(P) steps (pixel MSE), then MedSRGAN steps on CT.
         mr_pretrain_steps, mr_gan_steps: the same on MRI.
-        learning_rate: Adam learning rate of G and D in both stages (paper: 1e-4), β = (0.9, 0.999).
+        learning_rate: Adam learning rate of the pixel-MSE stage (paper: 1e-4), β = (0.9, 0.999).
+        gan_learning_rate: Adam learning rate of G and D in the adversarial stage (paper: 1e-4). At 5e-4 the
+            pairwise D stayed at chance (loss log 4) for hundreds of steps; at 1e-4 it learns.
+        adversarial_sweep: further λ1 values (λ2 scaled alike) for which CT's adversarial stage is rerun from
+            RWMAN(P) with the same steps — the perception–distortion curve; 0 = content loss only.
         ct_halve_every, mr_halve_every: halve the learning rate every this many steps (paper: 50k / 20k).
         n_phantoms, phantom_size: procedural CT training slices added to the real training split.
         ct_data, mr_data: registry names of the training/test data (``luna16`` for the paper profile).
@@ -70,10 +74,12 @@ class MedSRGANConfig:
     lr_patch: int = 16
     batch_size: int = 16
     ct_pretrain_steps: int = 1500
-    ct_gan_steps: int = 200
+    ct_gan_steps: int = 600
     mr_pretrain_steps: int = 600
-    mr_gan_steps: int = 100
+    mr_gan_steps: int = 300
     learning_rate: float = 5e-4
+    gan_learning_rate: float = 1e-4
+    adversarial_sweep: tuple = (0.0, 1e-3, 1e-1)
     ct_halve_every: int = 50_000
     mr_halve_every: int = 20_000
     n_phantoms: int = 16
@@ -94,6 +100,7 @@ PROFILES = {
     "smoke": MedSRGANConfig(num_features=8, num_groups=1, num_blocks=1, d_features=4, batch_size=4,
                             ct_pretrain_steps=6, ct_gan_steps=3, mr_pretrain_steps=4, mr_gan_steps=2,
                             n_phantoms=2, phantom_size=128, lesion_contrasts=(40.0, 80.0), lesion_sites=8,
+                            adversarial_sweep=(0.0,),
                             lesion_realisations=1, amp=False),
     "demo": MedSRGANConfig(),
     # The paper's sizes: 8 groups × 16 RWMABs × 64 channels, Adam 1e-4 halved every 50k (CT) / 20k (MRI)
@@ -102,7 +109,7 @@ PROFILES = {
                             d_features=64,
                             lr_patch=32, ct_pretrain_steps=200_000, ct_gan_steps=200_000,
                             mr_pretrain_steps=80_000, mr_gan_steps=80_000,
-                            learning_rate=1e-4, ct_data="luna16", max_train_slices=20_000, n_phantoms=0,
+                            learning_rate=1e-4, adversarial_sweep=(), ct_data="luna16", max_train_slices=20_000, n_phantoms=0,
                             lesion_sites=24, lesion_realisations=8, threads=0),
 }
 

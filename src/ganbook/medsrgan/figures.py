@@ -87,17 +87,39 @@ def ct_data_figure(data: TrainingData):
 
 
 def training_figure(trained: Mapping[str, TrainedMedSRGAN]):
-    """Per modality: the pixel / content loss (log scale) and the adversarial losses against the step."""
+    """Per modality: the pixel / content loss (log scale), the adversarial losses, and D's accuracy on its
+    own training batches (0.5 = chance: D cannot tell; 1 = D wins outright) with its mean logits."""
     import matplotlib.pyplot as plt
 
     from ..plotting import loss_curves
 
-    fig, axes = plt.subplots(1, 2 * len(trained), figsize=(6 * len(trained), 2.8))
-    for k, (name, r) in enumerate(trained.items()):
-        loss_curves(axes[2 * k], r.history, ["pretrain", "content"], title=f"{name}: pixel / content loss")
-        axes[2 * k].set_yscale("log")
-        loss_curves(axes[2 * k + 1], r.history, ["loss_d", "adv"], title=f"{name}: adversarial (GAN phase)")
+    fig, axes = plt.subplots(len(trained), 3, figsize=(13, 2.8 * len(trained)), squeeze=False, layout="constrained")
+    for row, (name, r) in zip(axes, trained.items()):
+        loss_curves(row[0], r.history, ["pretrain", "content"], title=f"{name}: pixel / content loss")
+        row[0].set_yscale("log")
+        loss_curves(row[1], r.history, ["loss_d", "adv"], title=f"{name}: adversarial losses (GAN phase)")
+        ax = row[2]
+        loss_curves(ax, r.history, ["d_acc"], title=f"{name}: D's accuracy (GAN phase)")
+        ax.axhline(0.5, ls="--", lw=0.8, color="gray")
+        ax.set_ylim(0.3, 1.02)
+        twin = ax.twinx()
+        steps = r.history["step"]
+        for key, style in (("logit_real", ":"), ("logit_fake", "-.")):
+            vals = [np.nan if v is None else v for v in r.history.get(key, [])]
+            if vals:
+                twin.plot(steps[:len(vals)], vals, style, lw=0.8, color="gray", label=key)
+        twin.set_ylabel("mean logit", fontsize=7)
+        twin.legend(fontsize=6, frameon=False, loc="lower right")
     return fig
+
+
+def sweep_curve(methods, modality: str) -> list[str]:
+    """The adversarial-weight sweep in order of λ1: the ``GAN(lambda=…)`` methods present, with MedSRGAN placed
+    at the paper's λ1 for ``modality``."""
+    from ..sr.common import sweep_curve as ordered
+    from .training import modality_weights
+
+    return ordered(list(methods), {"MedSRGAN": modality_weights(modality).adversarial})
 
 
 def reading_window(hr: np.ndarray, mask: np.ndarray | None = None) -> str:
@@ -151,19 +173,22 @@ def crops_figure(outputs, masks, ids, size: int = 96, *, seed: int = 0):
 
 
 def perception_distortion_figure(scores: Mapping[str, Mapping[str, Mapping[str, float]]]):
-    """PSNR against SWD (bootstrap 95 % CIs as bars, HR's floor dashed) per method, one panel per dataset."""
+    """PSNR against SWD (bootstrap 95 % CIs as bars, HR's floor dashed) per method, one panel per dataset; an
+    adversarial-weight sweep (``GAN(lambda=…)`` rows) is joined in order of λ1 through MedSRGAN."""
     import matplotlib.pyplot as plt
 
     from ..sr.common import perception_distortion_plot
 
-    fig, axes = plt.subplots(1, len(scores), figsize=(4.2 * len(scores), 3.4), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(1, len(scores), figsize=(4.8 * len(scores), 3.6), squeeze=False, layout="constrained")
     for ax, (ds, s) in zip(axes[0], scores.items()):
         hr = s.get("HR", {})
-        floor = hr.get("swd_floor")
-        perception_distortion_plot(ax, {m: (s[m]["swd"], s[m]["psnr"]) for m in METHODS}, marked=("bicubic",),
-                                   x_ci={m: (s[m]["swd_ci_low"], s[m]["swd_ci_high"]) for m in METHODS},
-                                   floor=floor, xlabel="SWD to HR ×10³ (lower = more HR-like)",
-                                   title=ds.upper())
+        shown = [m for m in s if m != "HR"]
+        curve = sweep_curve(shown, ds)
+        perception_distortion_plot(ax, {m: (s[m]["swd"], s[m]["psnr"]) for m in shown},
+                                   marked=("bicubic", "RWMAN(P)", "MedSRGAN"), curve=curve,
+                                   x_ci={m: (s[m]["swd_ci_low"], s[m]["swd_ci_high"]) for m in shown},
+                                   floor=hr.get("swd_floor"), xlabel="SWD to HR ×10³ (lower = more HR-like)",
+                                   title=ds.upper() + (": line = adversarial weight λ1, rising" if curve else ""))
     return fig
 
 
@@ -269,6 +294,17 @@ def conclusion(scores: Mapping[str, Mapping[str, Mapping[str, float]]], study: L
                          + f"; two halves of HR itself {s['HR']['swd_floor']:.0f}. Closest to HR: {near}"
                          + (", its interval clear of the others'." if apart else
                             ", but its interval overlaps another method's: no clear winner on this measure."))
+        curve = sweep_curve(list(s), ds)
+        if curve and all("swd" in s[m] for m in curve):
+            ref = s["RWMAN(P)"]
+            clear = [m for m in curve if s[m]["swd_ci_high"] < ref["swd_ci_low"]]
+            lines.append(f"{ds.upper()}: adversarial-weight sweep (same steps from RWMAN(P)): "
+                         + ", ".join(f"{m} {s[m]['psnr']:.2f} dB / SWD {s[m]['swd']:.0f}" for m in curve)
+                         + ". " + (f"SWD interval wholly below RWMAN(P)'s [{ref['swd_ci_low']:.0f}, "
+                                   f"{ref['swd_ci_high']:.0f}]: {', '.join(clear)}, at "
+                                   + ", ".join(f"{ref['psnr'] - s[m]['psnr']:.2f} dB" for m in clear)
+                                   + " below RWMAN(P)'s PSNR." if clear else
+                                   "No setting's SWD interval lies wholly below RWMAN(P)'s: no clear realism gain."))
     sr = [m for m in study.scores if m != "HR"]
     mean_auc = {m: float(np.mean([study.scores[m][c]["auc"] for c in study.contrasts])) for m in study.scores}
     top = max(mean_auc[m] for m in sr)

@@ -38,17 +38,18 @@ from .data import (FundusImage, bicubic, by_dataset, data_sources, degrade, make
                    training_images)
 from .evaluation import (Prediction, evaluate, find_microaneurysms, image_scores, microaneurysm_contrast, predictions,
                          srgan_comparison, super_resolve, vessel_box)
-from .figures import (alpha_slider, data_overview, gan_stage_losses, microaneurysm_crops, perception_distortion,
-                      psnr_stage_losses, sweep, vessel_crops)
-from .training import (TrainedESRGAN, alpha_name, build_generator, generators, interpolated, model_card, save_models,
-                       train, train_gan, train_psnr)
+from .figures import (alpha_slider, data_overview, gan_stage_losses, lesion_boxes, microaneurysm_crops,
+                      perception_distortion, psnr_stage_losses, sweep, sweep_summary, vessel_crops)
+from .training import (TrainedESRGAN, adversarial_sweep, alpha_name, build_generator, generators, interpolated,
+                       model_card, save_models, train, train_gan, train_psnr)
 
 __all__ = ["RetinalESRGANConfig", "PROFILES", "TILED_TOLERANCE",
            "FundusImage", "training_images", "test_images", "by_dataset", "data_sources", "make_sampler", "degrade",
            "bicubic",
-           "build_generator", "TrainedESRGAN", "train", "train_psnr", "train_gan", "interpolated", "alpha_name",
+           "build_generator", "TrainedESRGAN", "train", "train_psnr", "train_gan", "adversarial_sweep", "interpolated",
+           "alpha_name",
            "generators", "model_card", "save_models", "srgan_comparison",
            "super_resolve", "image_scores", "Prediction", "predictions", "evaluate", "find_microaneurysms",
            "microaneurysm_contrast", "vessel_box",
            "sweep", "data_overview", "psnr_stage_losses", "gan_stage_losses", "perception_distortion", "vessel_crops",
-           "microaneurysm_crops", "alpha_slider"]
+           "lesion_boxes", "microaneurysm_crops", "alpha_slider", "sweep_summary"]

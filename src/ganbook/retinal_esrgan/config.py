@@ -20,6 +20,7 @@ class RetinalESRGANConfig:
     num_blocks: int = 4             # RRDBs nb (paper 23)
     growth: int = 32                # dense growth gc (paper 32)
     residual_interp: bool = True    # predict a correction to bicubic (ours, for CPU budgets); ESRGAN: False
+    residual_base: str = "cubic"    # that bicubic: Keys a = -0.5, the degradation's kernel (torch's is a = -0.75)
     d_features: int = 32            # VGG discriminator width (paper 64)
     lr_patch: int = 32              # LR patch; the HR patch is lr_patch·scale (paper 128 HR)
     batch_size: int = 16            # paper 16
@@ -37,6 +38,7 @@ class RetinalESRGANConfig:
     train_sets: str = "retina"      # comma-separated registry names (paper: drive,stare,chase_db1)
     max_test_images: int = 4        # per local test set (the embedded retina band is one image)
     alphas: tuple = (0.2, 0.4, 0.6, 0.8)
+    adversarial_sweep: tuple = (0.0, 1e-3, 2e-2)  # stage 2 rerun with these RaGAN weights (ESRGAN's 5e-3 is "ESRGAN")
     tile: int = 64                  # LR tile for tiled full-image inference
     overlap: int = 16               # LR overlap between tiles
     amp: bool = True                # bf16 autocast + channels_last for training
@@ -56,6 +58,7 @@ PROFILES = {
     "smoke": RetinalESRGANConfig(num_features=8, num_blocks=1, growth=8, d_features=8, lr_patch=16, batch_size=4,
                                  srgan_features=8, srgan_blocks=1,
                                  pretrain_steps=12, gan_steps=4, phantoms=1, phantom_size=256, alphas=(0.5,),
+                                 adversarial_sweep=(0.0,),
                                  tile=32, overlap=8, amp=False),
     "demo": RetinalESRGANConfig(),
     "paper": RetinalESRGANConfig(num_features=64, num_blocks=23, residual_interp=False, d_features=64,
@@ -63,5 +66,5 @@ PROFILES = {
                                  pretrain_steps=1_000_000,
                                  gan_steps=400_000, beta2=0.999, schedule="paper", ema=0.999, phantoms=0,
                                  train_sets="drive,stare,chase_db1", max_test_images=20, tile=128, overlap=32,
-                                 checkpoint_every=5000, alphas=(0.2, 0.4, 0.6, 0.8)),
+                                 checkpoint_every=5000, alphas=(0.2, 0.4, 0.6, 0.8), adversarial_sweep=()),
 }

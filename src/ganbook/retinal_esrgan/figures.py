@@ -9,7 +9,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..plotting import loss_curves
-from ..sr.common import comparison_crops, perception_distortion_plot
+from ..losses import ESRGAN
+from ..sr.common import comparison_crops, perception_distortion_plot, sweep_curve
 from .data import FundusImage
 from .evaluation import Prediction
 from .training import TrainedESRGAN, alpha_name
@@ -50,12 +51,17 @@ def psnr_stage_losses(trained: TrainedESRGAN):
 
 
 def gan_stage_losses(trained: TrainedESRGAN):
-    """Stage 2: D's loss and G's RaGAN term beside the content terms (perceptual and L1)."""
+    """Stage 2: D's loss and G's adversarial term, the content terms, and D's accuracy on its training batches
+    (relativistic for ESRGAN: C(real) − E C(fake) > 0 counts as right; 0.5 = chance, 1 = D wins outright)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 2.6))
-    loss_curves(axes[0], trained.gan_history, ["loss_d", "adv"], title="stage 2: D loss and G's RaGAN term")
-    loss_curves(axes[1], trained.gan_history, ["percep", "l1"], title="stage 2: content terms")
+    name = "SRGAN" if trained.family == "srgan" else "ESRGAN"
+    fig, axes = plt.subplots(1, 3, figsize=(13, 2.8), layout="constrained")
+    loss_curves(axes[0], trained.gan_history, ["loss_d", "adv"], title=f"{name} stage 2: D loss and G's adversarial term")
+    loss_curves(axes[1], trained.gan_history, ["percep", "l1", "content"], title="stage 2: content terms")
+    loss_curves(axes[2], trained.gan_history, ["d_acc"], title=f"{name} stage 2: D's accuracy")
+    axes[2].axhline(0.5, ls="--", lw=0.8, color="gray")
+    axes[2].set_ylim(0.3, 1.02)
     return fig
 
 
@@ -79,8 +85,26 @@ def perception_distortion(scores: Mapping[str, Mapping[str, Mapping[str, float]]
                                    x_ci={m: (methods[m]["swd_ci_low"], methods[m]["swd_ci_high"]) for m in shown},
                                    floor=hr.get("swd_floor"),
                                    xlabel="SWD to HR ×10³ (lower = more HR-like)",
-                                   title=f"{dataset}: perception-distortion over alpha")
+                                   title=f"{dataset}: over alpha (blue) and lambda (green)")
+        lam = sweep_curve(shown, {"ESRGAN": ESRGAN.adversarial})
+        if lam:
+            ax.plot([methods[m]["swd"] for m in lam], [methods[m]["psnr"] for m in lam], "-", color="tab:green",
+                    lw=1, zorder=1)
     return fig
+
+
+def sweep_summary(scores: Mapping[str, Mapping[str, float]]) -> str:
+    """One line on the adversarial-weight sweep: each setting's PSNR and SWD [95 % CI] beside RRDB(P)'s, and
+    which settings' intervals lie wholly below RRDB(P)'s."""
+    lam = sweep_curve(list(scores), {"ESRGAN": ESRGAN.adversarial})
+    if not lam:
+        return "no adversarial-weight sweep in this run"
+    ref = scores["RRDB(P)"]
+    parts = [f"{m} {scores[m]['psnr']:.2f} dB / SWD {scores[m]['swd']:.0f} [{scores[m]['swd_ci_low']:.0f}, "
+             f"{scores[m]['swd_ci_high']:.0f}]" for m in lam]
+    clear = [m for m in lam if scores[m]["swd_ci_high"] < ref["swd_ci_low"]]
+    return (f"RRDB(P) {ref['psnr']:.2f} dB / SWD {ref['swd']:.0f} [{ref['swd_ci_low']:.0f}, {ref['swd_ci_high']:.0f}]; "
+            + "; ".join(parts) + ". SWD interval wholly below RRDB(P)'s: " + (", ".join(clear) or "none"))
 
 
 def vessel_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], alphas: Sequence[float],
@@ -104,25 +128,40 @@ def vessel_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], al
                             title="Held-out fundus, vessel-rich window; under each crop: its own PSNR and SWD ×10³")
 
 
+def lesion_boxes(shape: tuple[int, int], blobs: np.ndarray, size: int = 32) -> list[tuple[int, int, int]]:
+    """``(row, col, size)`` windows centred on each blob ``(row, col, sigma)`` of an image of ``shape`` (kept
+    inside it); the whole image's largest square when there are none."""
+    h, w = shape
+    half = size // 2
+    return [(int(np.clip(r - half, 0, h - size)), int(np.clip(c - half, 0, w - size)), size)
+            for r, c, _ in blobs] or [(0, 0, min(h, w))]
+
+
 def microaneurysm_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], alphas: Sequence[float],
-                        size: int = 32):
-    """HR, bicubic and the α sweep in a ``size``² window around each detected microaneurysm (the
-    whole image when none was found), each titled with its microaneurysm contrast ratio.
+                        size: int = 32, *, seed: int = 0):
+    """HR, bicubic, the α sweep (and SRGAN) in a ``size``² window around each detected microaneurysm (the
+    whole image when none was found); titles give each method's microaneurysm contrast ratio, and under each
+    crop its own PSNR and SWD.
 
     Args:
         pred: :func:`predictions` of the microaneurysm crop.
         scores: that dataset's ``{method: {metric: value}}``.
         alphas: the interpolation weights.
         size: the window side in HR pixels.
+        seed: SWD's patches and directions.
     """
+    from ..sr.common import crop_scores
+
     shown = _shown(pred, alphas)
-    h, w = pred.hr.shape[-2:]
-    half = size // 2
-    boxes = [(int(np.clip(r - half, 0, h - size)), int(np.clip(c - half, 0, w - size)), size)
-             for r, c, _ in pred.blobs] or [(0, 0, h)]
+    boxes = lesion_boxes(pred.hr.shape[-2:], pred.blobs, size)
+    local = [crop_scores({m: pred.sr[m] for m in shown}, pred.hr, box, pred.mask, seed=seed) for box in boxes]
     return comparison_crops({"HR": pred.hr, **{m: pred.sr[m] for m in shown}}, boxes,
                             scale_text={m: f"MA contrast x{scores[m].get('ma_contrast_ratio', math.nan):.2f}"
-                                        for m in shown})
+                                        for m in shown},
+                            cell_text=[{m: f"{sc[m]['psnr']:.2f} dB · SWD {sc[m]['swd']:.0f}" for m in shown}
+                                       for sc in local],
+                            title="Held-out microaneurysms (HRF, green channel); under each crop: its own PSNR "
+                                  "and SWD ×10³")
 
 
 def alpha_slider(pred: Prediction, alphas: Sequence[float], box: tuple[int, int, int]):

@@ -15,9 +15,10 @@ from typing import Any, Callable, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 
-from ..losses import (ESRGAN, SRGAN, esrgan_discriminator_loss, esrgan_generator_loss, srgan_discriminator_loss,
-                      srgan_generator_loss)
+from ..losses import (ESRGAN, SRGAN, discriminator_accuracy, esrgan_discriminator_loss, esrgan_generator_loss,
+                      srgan_discriminator_loss, srgan_generator_loss)
 from ..models import RRDBNet, SRResNet, VGGStyleDiscriminator, interpolate_networks, srgan_config
+from ..sr.common import sweep_name
 from ..sr.export import ModelCard, save_sr_model
 from ..train import TrainConfig, Trainer
 from .config import RetinalESRGANConfig
@@ -33,11 +34,11 @@ def build_generator(cfg: RetinalESRGANConfig, family: str = "esrgan"):
     if family == "srgan":
         return SRResNet(srgan_config(num_features=cfg.srgan_features, num_blocks=cfg.srgan_blocks, scale=cfg.scale,
                                      upsample=cfg.srgan_upsample, residual_interp=cfg.residual_interp,
-                                     residual_base="bicubic"))
+                                     residual_base=cfg.residual_base))
     if family != "esrgan":
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     return RRDBNet(num_features=cfg.num_features, num_blocks=cfg.num_blocks, growth=cfg.growth, scale=cfg.scale,
-                   residual_interp=cfg.residual_interp)
+                   residual_interp=cfg.residual_interp, residual_base=cfg.residual_base)
 
 
 def _schedule(opt, cfg: RetinalESRGANConfig, steps: int, milestones: Sequence[int]):
@@ -60,7 +61,9 @@ class TrainedESRGAN:
 
     Attributes:
         psnr_model: stage 1, "RRDB(P)" (SRGAN family: "SRResNet"; eval mode, EMA weights when ``cfg.ema``).
-        gan_model: stage 2, "ESRGAN" ("SRGAN"), trained from a copy of ``psnr_model``.
+        gan_model: stage 2, "ESRGAN" ("SRGAN"), trained from a copy of ``psnr_model``: the raw generator.
+        gan_ema: the exponential average of stage 2's generator weights, started at stage 2 (None without
+            ``cfg.ema``): "ESRGAN (EMA)".
         discriminator: stage 2's VGG-style discriminator.
         psnr_history, gan_history: the trainer's loss histories of the two stages.
         seconds: wall time of the stages run so far.
@@ -70,6 +73,7 @@ class TrainedESRGAN:
     psnr_model: RRDBNet | SRResNet
     psnr_history: dict
     gan_model: RRDBNet | SRResNet | None = None
+    gan_ema: RRDBNet | SRResNet | None = None
     discriminator: VGGStyleDiscriminator | None = None
     gan_history: dict | None = None
     seconds: float = 0.0
@@ -116,7 +120,7 @@ def train_psnr(sample: Callable, cfg: RetinalESRGANConfig, *, seed: int = 0, dev
 
 
 def train_gan(trained: TrainedESRGAN, sample: Callable, cfg: RetinalESRGANConfig, features, *, seed: int = 0,
-              device: Any = "cpu", checkpoint_dir=None) -> TrainedESRGAN:
+              device: Any = "cpu", checkpoint_dir=None, adversarial: float | None = None) -> TrainedESRGAN:
     """Stage 2 from stage 1: L_percep + 5e-3·L_G^Ra + 1e-2·L1 against a VGG-style D → "ESRGAN"; for an SRGAN-family
     ``trained``, SRGAN's content loss (VGG54, or pixel MSE with the fallback: SRGAN-MSE) + 1e-3·BCE → "SRGAN".
 
@@ -128,9 +132,11 @@ def train_gan(trained: TrainedESRGAN, sample: Callable, cfg: RetinalESRGANConfig
             turns L_percep into L1).
         seed, device: as in :func:`train_psnr`.
         checkpoint_dir: as in :func:`train_psnr`, written to ``<folder>/train_stage2`` (``srgan_stage2``).
+        adversarial: the adversarial weight (None: the paper's, 5e-3 for ESRGAN, 1e-3 for SRGAN).
 
     Returns:
-        ``trained`` with the GAN model, the discriminator and stage 2's history filled in (a new object).
+        ``trained`` with the GAN model (the raw generator at the last step), its weight average ``gan_ema`` when
+        ``cfg.ema`` (started at this stage), the discriminator and stage 2's history filled in (a new object).
     """
     started = time.perf_counter()
     torch.manual_seed(seed + 1)
@@ -144,29 +150,45 @@ def train_gan(trained: TrainedESRGAN, sample: Callable, cfg: RetinalESRGANConfig
     milestones = [m for m in (50_000, 100_000, 200_000, 300_000) if m < cfg.gan_steps]
 
     srgan = trained.family == "srgan"
+    weights = SRGAN if srgan else ESRGAN
+    if adversarial is not None:
+        weights = dataclasses.replace(weights, adversarial=float(adversarial))
 
     def g_loss(batch):
         lr, hr = batch
         sr = G(lr)
         if srgan:
-            return srgan_generator_loss(SRGAN, features, sr, hr, D(sr))
-        return esrgan_generator_loss(ESRGAN, features, sr, hr, D(hr), D(sr))
+            return srgan_generator_loss(weights, features, sr, hr, D(sr))
+        return esrgan_generator_loss(weights, features, sr, hr, D(hr), D(sr))
 
     def d_loss(batch):
         lr, hr = batch
         with torch.no_grad():
             sr = G(lr)
-        return (srgan_discriminator_loss if srgan else esrgan_discriminator_loss)(D(hr), D(sr.float()))
+        real, fake = D(hr), D(sr.float())
+        loss = (srgan_discriminator_loss if srgan else esrgan_discriminator_loss)(real, fake)
+        return loss, discriminator_accuracy("nonsaturating" if srgan else "ragan", real, fake)
 
-    folder = _stage_dir(cfg, checkpoint_dir, "srgan_stage2" if srgan else "train_stage2")
+    folder = _stage_dir(cfg, checkpoint_dir, ("srgan_stage2" if srgan else "train_stage2")
+                        + ("" if adversarial is None else f"_lambda{adversarial:g}"))
     desc = "SRGAN" if srgan else "stage 2 (ESRGAN)"
     trainer = Trainer(G, sample, _trainer_config(cfg, folder, desc, seed + 1, steps=cfg.gan_steps),
                       opt_g=opt_g, discriminator=D, opt_d=opt_d, g_loss=g_loss, d_loss=d_loss,
                       sched_g=_schedule(opt_g, cfg, cfg.gan_steps, milestones),
                       sched_d=_schedule(opt_d, cfg, cfg.gan_steps, milestones), device=device)
     history = trainer.fit(resume=folder is not None)
-    return dataclasses.replace(trained, gan_model=_final(trainer), discriminator=D.eval(), gan_history=history,
+    ema = _final(trainer) if trainer.G_ema is not None else None
+    raw = trainer.G.to(memory_format=torch.contiguous_format).eval().requires_grad_(False)
+    return dataclasses.replace(trained, gan_model=raw, gan_ema=ema, discriminator=D.eval(), gan_history=history,
                                seconds=trained.seconds + time.perf_counter() - started)
+
+
+def adversarial_sweep(trained: TrainedESRGAN, sample: Callable, cfg: RetinalESRGANConfig, features, *, seed: int = 0,
+                      device: Any = "cpu") -> dict[str, RRDBNet | SRResNet]:
+    """Stage 2 rerun from stage 1 for each adversarial weight in ``cfg.adversarial_sweep`` (same steps and seed;
+    0 = the same steps with the content terms alone): ``{"GAN(lambda=…)": raw generator}``."""
+    return {sweep_name(lam): train_gan(trained, sample, cfg, features, seed=seed, device=device,
+                                       adversarial=lam).gan_model for lam in cfg.adversarial_sweep}
 
 
 def train(sample: Callable, cfg: RetinalESRGANConfig, features, *, seed: int = 0, device: Any = "cpu",
@@ -201,6 +223,8 @@ def generators(trained: TrainedESRGAN, alphas: Sequence[float] = ()) -> dict[str
     if trained.family == "srgan":
         return {"SRResNet": trained.psnr_model, "SRGAN": trained.gan_model}
     models = {"RRDB(P)": trained.psnr_model, "ESRGAN": trained.gan_model}
+    if trained.gan_ema is not None:
+        models["ESRGAN (EMA)"] = trained.gan_ema
     models.update({alpha_name(a): interpolated(trained.psnr_model, trained.gan_model, a) for a in alphas})
     return models
 
@@ -217,7 +241,7 @@ def model_card(model: RRDBNet, method: str, *, data: str, metrics: Mapping[str, 
 
 def _slug(method: str) -> str:
     """The file stem of a saved model: "ESRGAN(alpha=0.2)" -> "esrgan_alpha02"."""
-    return method.lower().replace("(", "_").replace(")", "").replace("=", "").replace(".", "")
+    return method.lower().replace(" ", "").replace("(", "_").replace(")", "").replace("=", "").replace(".", "")
 
 
 def save_models(folder, trained: TrainedESRGAN, cfg: RetinalESRGANConfig, *,

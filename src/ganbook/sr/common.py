@@ -220,6 +220,25 @@ def sr_scores(sr, hr, lr, mask=None, *, scale: int, degrade: Callable[[np.ndarra
             "periodic_artifact_rms": periodic_artifact_rms(sr, hr, scale, mask)}
 
 
+# --- adversarial-weight sweeps ----------------------------------------------------------------------
+__all__ += ["sweep_name", "sweep_curve"]
+
+
+def sweep_name(adversarial: float) -> str:
+    """The method name of one adversarial-weight setting of a sweep, e.g. ``GAN(lambda=0.001)``."""
+    return f"GAN(lambda={adversarial:g})"
+
+
+def sweep_curve(methods: Sequence[str], placed: Mapping[str, float] | None = None) -> list[str]:
+    """The ``GAN(lambda=…)`` methods among ``methods`` in order of their weight, with the named models of
+    ``placed`` (e.g. ``{"MedSRGAN": 1e-2}``: the paper's own weight) put in at theirs; [] without a sweep."""
+    lam = {m: float(m[len("GAN(lambda="):-1]) for m in methods if m.startswith("GAN(lambda=") and m.endswith(")")}
+    if not lam:
+        return []
+    lam.update({m: float(v) for m, v in (placed or {}).items() if m in methods})
+    return sorted(lam, key=lam.get)
+
+
 # --- realism of a method's outputs ------------------------------------------------------------------
 __all__ += ["swd_scores", "SWD_KEYS"]
 
