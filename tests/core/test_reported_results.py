@@ -127,10 +127,11 @@ def test_retinal_rrdb_psnr_model_beats_bicubic_by_half_a_db_on_held_out_fundus()
 
 
 # (notebook, task, dataset, interpolation baseline, PSNR-oriented models) for the upsampler-grid claim.
+# Not claimed for notebook 03: SRResNet3D(P)'s 2x2x2 pattern measured 1.25, 0.51 and 1.53 x tricubic's in the
+# three runs of the spread (seed 2 run with one thread), so "within 1.5x" does not hold in every run.
 GRID_CASES = [("01_medsrgan", "super_resolution", "ct", "bicubic", ("RWMAN(P)",)),
               ("01_medsrgan", "super_resolution", "mr", "bicubic", ("RWMAN(P)",)),
-              ("02_retinal_esrgan", "fundus_sr_x4", "retina", "bicubic", ("RRDB(P)", "SRResNet")),
-              ("03_brain_mri_3d", "sr_x2_blur_nearest", "mni152_t1", "tricubic", ("SRResNet3D(P)",))]
+              ("02_retinal_esrgan", "fundus_sr_x4", "retina", "bicubic", ("RRDB(P)", "SRResNet"))]
 
 
 @pytest.mark.parametrize("notebook, task, dataset, baseline, models", GRID_CASES)
