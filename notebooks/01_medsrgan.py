@@ -61,7 +61,7 @@ from ganbook import medsrgan
 from ganbook.data.dicom import WINDOWS
 from ganbook.losses import MEDSRGAN_CT, MEDSRGAN_MRI
 from ganbook.models import RWMAN, PairwiseDiscriminator, count_parameters
-from ganbook.sr.common import spectrum_figure
+from ganbook.sr.common import spectrum_figure, sweep_summary
 
 run = ganbook.start("01_medsrgan", profile=profile, seed=seed, device=device, interactive=interactive,
                     ct_pretrain_steps=ct_pretrain_steps, vgg19_weights=vgg19_weights)
@@ -325,9 +325,7 @@ plt.show()
 fig = medsrgan.perception_distortion_figure(scores)
 run.save_figure(fig, "perception_distortion")
 plt.show()
-for m in medsrgan.sweep_curve(list(ct_scores), "ct"):
-    s = ct_scores[m]
-    print(f"CT {m}: {s['psnr']:.2f} dB, SWD {s['swd']:.0f} [{s['swd_ci_low']:.0f}, {s['swd_ci_high']:.0f}]")
+print("CT:", sweep_summary(ct_scores, "RWMAN(P)", {"MedSRGAN": medsrgan.modality_weights("ct").adversarial}))
 
 # %% [markdown]
 # ## 7 · Task-based quality: are small lesions kept — or invented?

@@ -83,7 +83,7 @@ import ganbook
 from ganbook import brain3d
 from ganbook.data.nifti import read_nifti
 from ganbook.paths import reports_dir
-from ganbook.sr.common import spectrum_figure, sweep_curve
+from ganbook.sr.common import spectrum_figure, sweep_summary
 
 run = ganbook.start("03_brain_mri_3d", profile=profile, seed=seed, device=device, interactive=interactive,
                     pretrain_steps=pretrain_steps, gan_steps=gan_steps)
@@ -209,13 +209,7 @@ fig = brain3d.perception_distortion_figure(plane, brain3d.swd_noise_floor(test),
                                            title="held-out slab: perception-distortion over the adversarial weight")
 run.save_figure(fig, "perception_distortion")
 plt.show()
-ref = scores["SRResNet3D(P)"]
-for m in sweep_curve(list(plane), {"SRGAN3D": 0.1}):
-    s = plane[m]
-    clear = ("below" if s["swd_ci_high"] < ref["swd_ci_low"] else "above" if s["swd_ci_low"] > ref["swd_ci_high"]
-             else "overlapping")
-    print(f"{m}: {s['psnr']:.2f} dB ({s['psnr'] - ref['psnr']:+.2f} vs SRResNet3D(P)), SWD {s['swd']:.1f} "
-          f"[{s['swd_ci_low']:.1f}, {s['swd_ci_high']:.1f}]: interval {clear} SRResNet3D(P)'s")
+print(sweep_summary(plane, "SRResNet3D(P)", {"SRGAN3D": 0.1}))
 
 # %% [markdown]
 # ## 5 · Looking at it in three orientations

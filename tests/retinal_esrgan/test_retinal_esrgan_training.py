@@ -70,7 +70,9 @@ def test_adversarial_sweep_reruns_stage_2_from_stage_1_per_weight(phantom_pool):
               "GAN(lambda=0.05)": {"psnr": 28.0, "swd": 35.0, "swd_ci_low": 33.0, "swd_ci_high": 37.0}}
     line = retinal_esrgan.sweep_summary(scores)
     assert line.index("GAN(lambda=0)") < line.index("ESRGAN") < line.index("GAN(lambda=0.05)")  # ordered by weight
-    assert line.endswith("wholly below RRDB(P)'s: ESRGAN, GAN(lambda=0.05)")
+    assert line.endswith("wholly below RRDB(P)'s: ESRGAN (-1.00 dB), GAN(lambda=0.05) (-2.00 dB)")
+    del scores["ESRGAN"], scores["GAN(lambda=0.05)"]
+    assert retinal_esrgan.sweep_summary(scores).endswith("no setting's SWD interval lies wholly below RRDB(P)'s")
 
 
 def test_l1_stage_lowers_the_loss_on_phantom_patches(phantom_pool):

@@ -11,7 +11,8 @@ from ..data.dicom import WINDOWS
 from .config import HU_WINDOW, METHODS, to_hu
 from .data import TrainingData
 from .lesions import LesionStudy
-from .training import TrainedMedSRGAN
+from ..sr.common import sweep_summary as common_sweep_summary
+from .training import TrainedMedSRGAN, modality_weights
 
 
 # ------------------------------------------------------------------------------------------- widget
@@ -117,7 +118,6 @@ def sweep_curve(methods, modality: str) -> list[str]:
     """The adversarial-weight sweep in order of λ1: the ``GAN(lambda=…)`` methods present, with MedSRGAN placed
     at the paper's λ1 for ``modality``."""
     from ..sr.common import sweep_curve as ordered
-    from .training import modality_weights
 
     return ordered(list(methods), {"MedSRGAN": modality_weights(modality).adversarial})
 
@@ -294,17 +294,9 @@ def conclusion(scores: Mapping[str, Mapping[str, Mapping[str, float]]], study: L
                          + f"; two halves of HR itself {s['HR']['swd_floor']:.0f}. Closest to HR: {near}"
                          + (", its interval clear of the others'." if apart else
                             ", but its interval overlaps another method's: no clear winner on this measure."))
-        curve = sweep_curve(list(s), ds)
-        if curve and all("swd" in s[m] for m in curve):
-            ref = s["RWMAN(P)"]
-            clear = [m for m in curve if s[m]["swd_ci_high"] < ref["swd_ci_low"]]
+        if sweep_curve(list(s), ds):
             lines.append(f"{ds.upper()}: adversarial-weight sweep (same steps from RWMAN(P)): "
-                         + ", ".join(f"{m} {s[m]['psnr']:.2f} dB / SWD {s[m]['swd']:.0f}" for m in curve)
-                         + ". " + (f"SWD interval wholly below RWMAN(P)'s [{ref['swd_ci_low']:.0f}, "
-                                   f"{ref['swd_ci_high']:.0f}]: {', '.join(clear)}, at "
-                                   + ", ".join(f"{ref['psnr'] - s[m]['psnr']:.2f} dB" for m in clear)
-                                   + " below RWMAN(P)'s PSNR." if clear else
-                                   "No setting's SWD interval lies wholly below RWMAN(P)'s: no clear realism gain."))
+                         + common_sweep_summary(s, "RWMAN(P)", {"MedSRGAN": modality_weights(ds).adversarial}))
     sr = [m for m in study.scores if m != "HR"]
     mean_auc = {m: float(np.mean([study.scores[m][c]["auc"] for c in study.contrasts])) for m in study.scores}
     top = max(mean_auc[m] for m in sr)

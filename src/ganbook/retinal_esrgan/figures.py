@@ -11,6 +11,7 @@ import numpy as np
 from ..plotting import loss_curves
 from ..losses import ESRGAN
 from ..sr.common import comparison_crops, perception_distortion_plot, sweep_curve
+from ..sr.common import sweep_summary as common_sweep_summary
 from .data import FundusImage
 from .evaluation import Prediction
 from .training import TrainedESRGAN, alpha_name
@@ -94,17 +95,8 @@ def perception_distortion(scores: Mapping[str, Mapping[str, Mapping[str, float]]
 
 
 def sweep_summary(scores: Mapping[str, Mapping[str, float]]) -> str:
-    """One line on the adversarial-weight sweep: each setting's PSNR and SWD [95 % CI] beside RRDB(P)'s, and
-    which settings' intervals lie wholly below RRDB(P)'s."""
-    lam = sweep_curve(list(scores), {"ESRGAN": ESRGAN.adversarial})
-    if not lam:
-        return "no adversarial-weight sweep in this run"
-    ref = scores["RRDB(P)"]
-    parts = [f"{m} {scores[m]['psnr']:.2f} dB / SWD {scores[m]['swd']:.0f} [{scores[m]['swd_ci_low']:.0f}, "
-             f"{scores[m]['swd_ci_high']:.0f}]" for m in lam]
-    clear = [m for m in lam if scores[m]["swd_ci_high"] < ref["swd_ci_low"]]
-    return (f"RRDB(P) {ref['psnr']:.2f} dB / SWD {ref['swd']:.0f} [{ref['swd_ci_low']:.0f}, {ref['swd_ci_high']:.0f}]; "
-            + "; ".join(parts) + ". SWD interval wholly below RRDB(P)'s: " + (", ".join(clear) or "none"))
+    """The adversarial-weight sweep against RRDB(P) (:func:`ganbook.sr.common.sweep_summary`), ESRGAN at 5e-3."""
+    return common_sweep_summary(scores, "RRDB(P)", {"ESRGAN": ESRGAN.adversarial})
 
 
 def vessel_crops(pred: Prediction, scores: Mapping[str, Mapping[str, float]], alphas: Sequence[float],

@@ -221,7 +221,7 @@ def sr_scores(sr, hr, lr, mask=None, *, scale: int, degrade: Callable[[np.ndarra
 
 
 # --- adversarial-weight sweeps ----------------------------------------------------------------------
-__all__ += ["sweep_name", "sweep_curve"]
+__all__ += ["sweep_name", "sweep_curve", "sweep_summary"]
 
 
 def sweep_name(adversarial: float) -> str:
@@ -237,6 +237,27 @@ def sweep_curve(methods: Sequence[str], placed: Mapping[str, float] | None = Non
         return []
     lam.update({m: float(v) for m, v in (placed or {}).items() if m in methods})
     return sorted(lam, key=lam.get)
+
+
+def sweep_summary(scores: Mapping[str, Mapping[str, float]], reference: str,
+                  placed: Mapping[str, float] | None = None) -> str:
+    """One line on an adversarial-weight sweep: each setting (:func:`sweep_curve` order) with its PSNR and SWD
+    [95 % CI] beside ``reference`` (the PSNR model), and which settings' SWD intervals lie wholly below the
+    reference's, at what PSNR cost."""
+    curve = sweep_curve(list(scores), placed)
+    if not curve:
+        return "no adversarial-weight sweep in this run"
+    ref = scores[reference]
+
+    def point(m):
+        v = scores[m]
+        return f"{m} {v['psnr']:.2f} dB / SWD {v['swd']:.0f} [{v['swd_ci_low']:.0f}, {v['swd_ci_high']:.0f}]"
+
+    clear = [m for m in curve if scores[m]["swd_ci_high"] < ref["swd_ci_low"]]
+    verdict = (f"SWD interval wholly below {reference}'s: "
+               + ", ".join(f"{m} ({scores[m]['psnr'] - ref['psnr']:+.2f} dB)" for m in clear) if clear else
+               f"no setting's SWD interval lies wholly below {reference}'s")
+    return "; ".join(point(m) for m in [reference, *curve]) + ". " + verdict
 
 
 # --- realism of a method's outputs ------------------------------------------------------------------
